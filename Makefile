@@ -1,0 +1,84 @@
+# sandsh: setuid-root sandboxing login shell (and, later, PAM module).
+# `make` builds, `make check` runs every test, `make demo` shows a session.
+
+VERSION     := 0.1.0
+PREFIX      ?= /usr/local
+SBINDIR     ?= $(PREFIX)/sbin
+SYSCONFDIR  ?= /etc
+DESTDIR     ?=
+BUILD       ?= build
+
+CC          ?= cc
+OPT         ?= -O2 -g
+WARN        := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
+               -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wno-unused-parameter -Wno-format-truncation
+HARDEN      := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection \
+               -fcf-protection -fno-strict-overflow -fno-delete-null-pointer-checks
+CPPFLAGS    += -Iinclude -D_GNU_SOURCE \
+               -DSANDSH_SYSCONFDIR='"$(SYSCONFDIR)"' -DSANDSH_VERSION='"$(VERSION)"'
+# The core is -fPIC so the PAM module can link the same archive.
+CFLAGS      ?=
+CFLAGS      += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -fPIC
+LDFLAGS     += -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
+LIBS        := -lconfig -lseccomp
+
+CORE_SRC    := $(filter-out src/main.c,$(wildcard src/*.c))
+CORE_OBJ    := $(CORE_SRC:src/%.c=$(BUILD)/obj/%.o)
+UNIT_SRC    := $(wildcard tests/unit/test_*.c)
+UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HEADERS     := $(wildcard include/sandsh/*.h)
+
+.PHONY: all deps install uninstall check unit integration demo clean
+
+all: $(BUILD)/.deps-build $(BUILD)/sandsh
+
+$(BUILD)/.deps-build: scripts/deps.sh
+	@mkdir -p $(BUILD)
+	scripts/deps.sh build
+	@touch $@
+
+$(BUILD)/.deps-check: scripts/deps.sh
+	@mkdir -p $(BUILD)
+	scripts/deps.sh build check
+	@touch $@
+
+$(BUILD)/obj/%.o: src/%.c $(HEADERS) $(BUILD)/.deps-build
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libsandsh.a: $(CORE_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/sandsh: $(BUILD)/obj/main.o $(BUILD)/libsandsh.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsandsh.a $(HEADERS) $(BUILD)/.deps-check
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsandsh.a $(LIBS) -lcmocka
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/sandsh
+	install -o root -g root -m 4755 $(BUILD)/sandsh $(DESTDIR)$(SBINDIR)/sandsh
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/sandsh/sandsh.conf ]; then \
+		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/sandsh/sandsh.conf"; \
+	else \
+		install -o root -g root -m 0644 conf/sandsh.conf $(DESTDIR)$(SYSCONFDIR)/sandsh/sandsh.conf; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/sandsh
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+integration: all $(BUILD)/.deps-check
+	tests/integration/run.sh $(BUILD)
+
+check: unit integration
+
+demo: all
+	scripts/deps.sh demo
+	scripts/demo.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,24 @@
+/* Opening root-trusted files and directories without following symlinks:
+ * every component from "/" must be root-owned and not group/other-writable. */
+#ifndef SANDSH_FS_H
+#define SANDSH_FS_H
+
+#include <stddef.h>
+
+#include "sandsh/err.h"
+
+/* Walks an absolute path from "/" with O_PATH|O_NOFOLLOW, checking every
+ * component (the leaf included) is a root-owned directory that is not
+ * group/other-writable. Returns an O_PATH|O_CLOEXEC fd of the leaf or -1. */
+int sandsh_fs_open_trusted_dir(const char *path, struct sandsh_err *e);
+
+/* Same walk for the parents; the leaf must be a regular root-owned file,
+ * not group/other-writable, at most max bytes. Reads it whole into a
+ * NUL-terminated malloc'd buffer. Returns 0 or -1. */
+int sandsh_fs_read_trusted(const char *path, size_t max, char **buf, size_t *len,
+			   struct sandsh_err *e);
+
+/* Writes all of buf to fd, retrying short writes and EINTR. 0 or -1/errno. */
+int sandsh_fs_write_all(int fd, const void *buf, size_t len);
+
+#endif

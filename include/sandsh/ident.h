@@ -1,0 +1,31 @@
+/* The invoking user's identity, from NSS, looked up before the root changes. */
+#ifndef SANDSH_IDENT_H
+#define SANDSH_IDENT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "sandsh/err.h"
+
+struct sandsh_user {
+	uid_t uid;
+	gid_t gid;          /* primary group */
+	char *name;
+	char *home;         /* passwd home */
+	char *gecos;        /* sanitized: no ':' or control characters */
+	char *group;        /* primary group's name ("%g"); decimal gid if unnamed */
+	gid_t *gids;        /* all groups (getgrouplist), primary first */
+	char **group_names; /* parallel to gids; NULL entry when a gid has no name */
+	size_t n_gids;
+};
+
+/* Looks up uid (or name) in passwd and the user's groups (NSS, so LDAP and
+ * SSSD groups count). Returns 0 or -1 with e set. */
+int sandsh_ident_from_uid(uid_t uid, struct sandsh_user *u, struct sandsh_err *e);
+int sandsh_ident_from_name(const char *name, struct sandsh_user *u, struct sandsh_err *e);
+void sandsh_ident_free(struct sandsh_user *u);
+
+/* The host's short hostname (up to the first dot), for "%h". */
+int sandsh_ident_short_hostname(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,210 @@
+/* Root-trusted path walks (SECURITY 6): policy files and rootfs directories.
+ * Runs as euid 0 in the outer process, before any namespace is created. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sandsh/fs.h"
+
+static int check_owner(const char *path, const struct stat *st, struct sandsh_err *e)
+{
+	if (st->st_uid != 0)
+		return sandsh_err_set(e, 0, "%s: not owned by root", path);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return sandsh_err_set(e, 0, "%s: writable by group or others", path);
+	return 0;
+}
+
+/* Opens every directory of path up to (not including) the last component,
+ * checking each. *leaf points into copy ("" when path is "/"). Returns the
+ * parent's O_PATH fd or -1. */
+static int walk_parents(char *copy, const char *path, char **leaf, struct sandsh_err *e)
+{
+	char *comps[256], *save = NULL, *c;
+	size_t n = 0;
+	struct stat st;
+	int fd;
+
+	if (copy[0] != '/')
+		return sandsh_err_set(e, 0, "%s: not an absolute path", path);
+	for (c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(c, ".") || !strcmp(c, ".."))
+			return sandsh_err_set(e, 0, "%s: '.' or '..' in path", path);
+		if (n == sizeof(comps) / sizeof(comps[0]))
+			return sandsh_err_set(e, 0, "%s: too many path components", path);
+		comps[n++] = c;
+	}
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return sandsh_err_set(e, errno, "open /");
+	if (fstat(fd, &st) < 0) {
+		sandsh_err_set(e, errno, "stat /");
+		close(fd);
+		return -1;
+	}
+	if (check_owner("/", &st, e) < 0) {
+		close(fd);
+		return -1;
+	}
+	for (size_t i = 0; i + 1 < n; i++) {
+		int nfd = openat(fd, comps[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0) {
+			sandsh_err_set(e, errno, "%s: %s", path, comps[i]);
+			close(fd);
+			return -1;
+		}
+		close(fd);
+		fd = nfd;
+		if (fstat(fd, &st) < 0) {
+			sandsh_err_set(e, errno, "stat %s", path);
+			close(fd);
+			return -1;
+		}
+		if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+			sandsh_err_set(e, 0, "%s: component %s is %s", path, comps[i],
+				       S_ISLNK(st.st_mode)  ? "a symbolic link"
+				       : !S_ISDIR(st.st_mode) ? "not a directory"
+				       : st.st_uid != 0       ? "not owned by root"
+							      : "writable by group or others");
+			close(fd);
+			return -1;
+		}
+	}
+	*leaf = n ? comps[n - 1] : copy + strlen(copy);
+	return fd;
+}
+
+int sandsh_fs_open_trusted_dir(const char *path, struct sandsh_err *e)
+{
+	char *copy, *leaf = NULL;
+	struct stat st;
+	int dfd, fd;
+
+	copy = strdup(path);
+	if (!copy)
+		return sandsh_err_set(e, ENOMEM, "%s", path);
+	dfd = walk_parents(copy, path, &leaf, e);
+	if (dfd < 0) {
+		free(copy);
+		return -1;
+	}
+	if (*leaf == '\0') { /* path is "/" */
+		free(copy);
+		return dfd;
+	}
+	fd = openat(dfd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0) {
+		sandsh_err_set(e, errno, "%s", path);
+		free(copy);
+		return -1;
+	}
+	free(copy);
+	if (fstat(fd, &st) < 0) {
+		sandsh_err_set(e, errno, "stat %s", path);
+		close(fd);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		close(fd);
+		return sandsh_err_set(e, 0, "%s: %s", path,
+				      S_ISLNK(st.st_mode) ? "is a symbolic link" : "not a directory");
+	}
+	if (check_owner(path, &st, e) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int sandsh_fs_read_trusted(const char *path, size_t max, char **buf, size_t *len,
+			   struct sandsh_err *e)
+{
+	char *copy, *leaf = NULL, *data = NULL;
+	struct stat st;
+	size_t got = 0;
+	int dfd, fd;
+
+	copy = strdup(path);
+	if (!copy)
+		return sandsh_err_set(e, ENOMEM, "%s", path);
+	dfd = walk_parents(copy, path, &leaf, e);
+	if (dfd < 0) {
+		free(copy);
+		return -1;
+	}
+	if (*leaf == '\0') {
+		close(dfd);
+		free(copy);
+		return sandsh_err_set(e, 0, "%s: not a file", path);
+	}
+	/* O_NONBLOCK: a FIFO planted by root mistake must not hang the login. */
+	fd = openat(dfd, leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	close(dfd);
+	free(copy);
+	if (fd < 0)
+		return sandsh_err_set(e, errno, "%s", path);
+	if (fstat(fd, &st) < 0) {
+		sandsh_err_set(e, errno, "stat %s", path);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		sandsh_err_set(e, 0, "%s: not a regular file", path);
+		goto fail;
+	}
+	if (check_owner(path, &st, e) < 0)
+		goto fail;
+	if ((size_t)st.st_size > max) {
+		sandsh_err_set(e, 0, "%s: larger than %zu bytes", path, max);
+		goto fail;
+	}
+	data = malloc((size_t)st.st_size + 1);
+	if (!data) {
+		sandsh_err_set(e, ENOMEM, "%s", path);
+		goto fail;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			sandsh_err_set(e, errno, "read %s", path);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	data[got] = '\0';
+	close(fd);
+	*buf = data;
+	*len = got;
+	return 0;
+fail:
+	free(data);
+	close(fd);
+	return -1;
+}
+
+int sandsh_fs_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}

@@ -1,0 +1,151 @@
+/* The child of clone3(): PID 1 of the sandbox. As euid 0 it builds the
+ * tree and names the host, then drops to the user for good, starts the
+ * command as PID 2, reaps orphans and forwards signals; its exit (with the
+ * command's status) takes every process of the namespace with it.
+ * Unconfined sessions (sandbox = false) just drop and exec here. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandsh/fs.h"
+#include "sandsh/sandbox.h"
+
+/* Signals the sandbox forwards to the command (SPEC §4). */
+static const int forwarded[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+
+__attribute__((noreturn)) static void report(const struct sandsh_launch *l, const struct sandsh_err *e)
+{
+	struct sandsh_report r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = e->status ? e->status : SANDSH_EXIT_FAILURE;
+	snprintf(r.msg, sizeof(r.msg), "%s", e->msg);
+	/* One write below PIPE_BUF: the outer process reads it whole. */
+	(void)!write(l->report_fd, &r, sizeof(r));
+	_exit(r.status);
+}
+
+/* The outer process holds the write end of sync_fd for its whole life. */
+static bool outer_gone(int sync_fd)
+{
+	struct pollfd p = { .fd = sync_fd, .events = POLLIN };
+	return poll(&p, 1, 0) != 0;
+}
+
+__attribute__((noreturn)) static void exec_command(const struct sandsh_launch *l)
+{
+	struct sandsh_err e = { 0 };
+	sigset_t none;
+	int err;
+
+	/* The command starts with the caller's signal state, umask and limits,
+	 * not the ones sandsh chose for itself. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	umask(l->caller_umask);
+	for (int r = 0; r < RLIM_NLIMITS; r++) {
+		if (setrlimit((__rlimit_resource_t)r, &l->caller_rlimits[r]) < 0) {
+			sandsh_err_set(&e, errno, "restore resource limit %d", r);
+			report(l, &e);
+		}
+	}
+	if (chdir(l->policy->home) < 0 && chdir("/") < 0) {
+		sandsh_err_set(&e, errno, "chdir /");
+		report(l, &e);
+	}
+	execve(l->exec_path, l->argv, l->envp);
+	err = errno;
+	sandsh_err_set(&e, err, "%s", l->exec_path);
+	e.status = (err == ENOENT || err == ENOTDIR || err == ELOOP) ? SANDSH_EXIT_NOTFOUND : SANDSH_EXIT_NOEXEC;
+	report(l, &e);
+}
+
+static int status_of(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return SANDSH_EXIT_FAILURE;
+}
+
+void sandsh_init_main(const struct sandsh_launch *l)
+{
+	struct sandsh_err e = { 0 };
+	sigset_t set;
+	pid_t child;
+	int sfd;
+	char go;
+
+	/* If the outer process dies, so does the sandbox (and, with PID 1, every
+	 * process in it). Then wait until it has placed us. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		_exit(SANDSH_EXIT_FAILURE);
+	if (read(l->sync_fd, &go, 1) != 1)
+		_exit(SANDSH_EXIT_FAILURE);
+
+	if (l->confined) {
+		prctl(PR_SET_NAME, "sandsh-init", 0, 0, 0);
+		if (sandsh_ns_configure(l->policy, &e) < 0 || sandsh_rootfs_setup(l, &e) < 0)
+			report(l, &e);
+	}
+	if (sandsh_priv_drop(l->user, l->policy, l->confined, &e) < 0)
+		report(l, &e);
+	/* Changing credentials cleared the parent-death signal: set it again,
+	 * then make sure the parent did not die in between. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || outer_gone(l->sync_fd))
+		_exit(SANDSH_EXIT_FAILURE);
+	close(l->sync_fd);
+
+	if (!l->confined)
+		exec_command(l);
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(&set, forwarded[i]);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
+		sandsh_err_set(&e, errno, "init signals");
+		report(l, &e);
+	}
+	child = fork();
+	if (child < 0) {
+		sandsh_err_set(&e, errno, "fork the command");
+		report(l, &e);
+	}
+	if (child == 0)
+		exec_command(l);
+	close(l->report_fd);
+
+	for (;;) {
+		struct signalfd_siginfo si;
+		ssize_t n = read(sfd, &si, sizeof(si));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(si))
+			_exit(SANDSH_EXIT_FAILURE);
+		if (si.ssi_signo == SIGCHLD) {
+			int ws;
+			pid_t pid;
+			while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
+				if (pid == child)
+					_exit(status_of(ws));
+			continue;
+		}
+		/* A signal the terminal sent to our process group reached the
+		 * command too; only signals sent on purpose are passed on. */
+		if (si.ssi_code != SI_KERNEL)
+			kill(child, (int)si.ssi_signo);
+	}
+}

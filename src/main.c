@@ -1,0 +1,272 @@
+/* sandsh: the setuid-root login shell. Validates how it was started,
+ * sanitizes everything inherited from the caller, reads the policy and runs
+ * the session. The only file that calls exit(). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "sandsh/args.h"
+#include "sandsh/env.h"
+#include "sandsh/fs.h"
+#include "sandsh/ident.h"
+#include "sandsh/log.h"
+#include "sandsh/policy.h"
+#include "sandsh/session.h"
+
+#define POLICY_PATH SANDSH_SYSCONFDIR "/sandsh/sandsh.conf"
+
+extern char **environ;
+
+__attribute__((noreturn)) static void die(int status, const char *msg)
+{
+	fprintf(stderr, "sandsh: %s\n", msg);
+	exit(status);
+}
+
+/* SECURITY 2: standard fds open, nothing else inherited, known umask,
+ * default signals, not dumpable, no core, limits that cannot break us. */
+static void sanitize(struct sandsh_caller *c)
+{
+	struct rlimit rl;
+	sigset_t none;
+
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			int n = open("/dev/null", O_RDWR | O_NOCTTY); /* lands on fd */
+			if (n != fd)
+				_exit(SANDSH_EXIT_FAILURE);
+		}
+	}
+	if (close_range(3, ~0U, 0) < 0)
+		die(SANDSH_EXIT_FAILURE, "close inherited file descriptors: close_range failed");
+	c->umask = umask(022);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die(SANDSH_EXIT_FAILURE, "prctl: cannot make the process non-dumpable");
+	for (int r = 0; r < RLIM_NLIMITS; r++)
+		getrlimit((__rlimit_resource_t)r, &c->rlimits[r]);
+	rl = c->rlimits[RLIMIT_CORE];
+	rl.rlim_cur = 0;
+	setrlimit(RLIMIT_CORE, &rl);
+	/* A tiny file-size limit would kill us (SIGXFSZ) halfway through. */
+	rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
+	setrlimit(RLIMIT_FSIZE, &rl);
+}
+
+/* SECURITY 1: setuid root, not under no_new_privs, initial user namespace. */
+static void check_privileges(void)
+{
+	char map[128] = "";
+	ssize_t n;
+	int fd;
+
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 0)
+		die(SANDSH_EXIT_FAILURE, "refusing to run under no_new_privs (nested sandbox?)");
+	if (geteuid() != 0)
+		die(SANDSH_EXIT_FAILURE, "not installed setuid root");
+	fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		die(SANDSH_EXIT_FAILURE, "cannot read /proc/self/uid_map (is /proc mounted?)");
+	n = read(fd, map, sizeof(map) - 1);
+	close(fd);
+	if (n <= 0)
+		die(SANDSH_EXIT_FAILURE, "cannot read /proc/self/uid_map");
+	map[n] = '\0';
+	{
+		unsigned long inside, outside, count;
+		if (sscanf(map, " %lu %lu %lu", &inside, &outside, &count) != 3 || inside != 0 ||
+		    outside != 0 || count != 4294967295UL || strchr(map, '\n') != map + n - 1)
+			die(SANDSH_EXIT_FAILURE, "refusing to run inside a user namespace");
+	}
+}
+
+static void usage(void)
+{
+	printf("Usage: sandsh                 start the sandboxed shell of the policy\n"
+	       "       sandsh -c COMMAND      run COMMAND with that shell, in the sandbox\n"
+	       "       sandsh --help | --version\n"
+	       "Root only:\n"
+	       "       sandsh --check [FILE]  validate the policy (default %s)\n"
+	       "       sandsh --explain USER  print USER's resolved policy and its origins\n"
+	       "       sandsh --list          list active sessions\n"
+	       "As a login shell (argv[0] starting with '-') sandsh starts a login shell;\n"
+	       "with SSH_ORIGINAL_COMMAND set (sshd ForceCommand) it runs that command.\n"
+	       "Exit status: the command's; 128+N for signal N; 126/127 shell not\n"
+	       "executable/not found; 125 sandsh failed; 1 access denied by policy.\n",
+	       POLICY_PATH);
+}
+
+static int do_check(const char *path)
+{
+	struct sandsh_policy_file *pf = NULL;
+	struct sandsh_diags d = { 0 };
+
+	if (sandsh_policy_load(path, &pf, &d) < 0) {
+		sandsh_diags_print(stderr, &d);
+		sandsh_diags_free(&d);
+		return 1;
+	}
+	printf("%s: OK\n", path);
+	sandsh_policy_file_free(pf);
+	return 0;
+}
+
+static int do_explain(const char *name)
+{
+	struct sandsh_policy_file *pf = NULL;
+	struct sandsh_diags d = { 0 };
+	struct sandsh_policy p;
+	struct sandsh_user u;
+	struct sandsh_err e = { 0 };
+	char host[256];
+	int rc = 1;
+
+	if (sandsh_ident_from_name(name, &u, &e) < 0)
+		die(1, e.msg);
+	if (sandsh_ident_short_hostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "localhost");
+	if (sandsh_policy_load(POLICY_PATH, &pf, &d) < 0 ||
+	    sandsh_policy_resolve(pf, &u, host, &p, &d) < 0) {
+		sandsh_diags_print(stderr, &d);
+		goto out;
+	}
+	sandsh_policy_explain(stdout, pf, &p);
+	rc = 0;
+	if (p.allow && p.sandbox) {
+		int fd = sandsh_fs_open_trusted_dir(p.rootfs, &e);
+		if (fd < 0) {
+			fprintf(stderr, "sandsh: rootfs unsafe: %s\n", e.msg);
+			rc = 1;
+		} else {
+			close(fd);
+		}
+	}
+	sandsh_policy_free(&p);
+out:
+	sandsh_diags_free(&d);
+	sandsh_policy_file_free(pf);
+	sandsh_ident_free(&u);
+	return rc;
+}
+
+/* Logs the first diagnostic (and how many more) as the error reason. */
+static void log_diags(const struct sandsh_user *u, const struct sandsh_diags *d)
+{
+	const struct sandsh_diag *g = d->n ? &d->v[0] : NULL;
+	char more[48] = "";
+
+	if (d->n > 1)
+		snprintf(more, sizeof(more), " (and %zu more)", d->n - 1);
+	if (!g)
+		sandsh_log(LOG_ERR, "error user=%s uid=%u reason=policy invalid", u->name, (unsigned)u->uid);
+	else if (g->line > 0)
+		sandsh_log(LOG_ERR, "error user=%s uid=%u reason=%s:%d: %s%s", u->name, (unsigned)u->uid,
+			   g->file, g->line, g->msg, more);
+	else
+		sandsh_log(LOG_ERR, "error user=%s uid=%u reason=%s: %s%s", u->name, (unsigned)u->uid,
+			   g->file, g->msg, more);
+}
+
+int main(int argc, char **argv)
+{
+	struct sandsh_caller caller = { 0 };
+	struct sandsh_policy_file *pf = NULL;
+	struct sandsh_diags d = { 0 };
+	struct sandsh_policy p;
+	struct sandsh_user u;
+	struct sandsh_args a;
+	struct sandsh_err e = { 0 };
+	char host[256];
+	int status;
+
+	/* PwnKit: with argc == 0, argv[1] would be the environment. Nothing is
+	 * opened yet, so a closed fd 2 cannot be confused with a file. */
+	if (argc < 1 || !argv[0] || !argv[0][0]) {
+		static const char msg[] = "sandsh: invocation: empty argument list\n";
+		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		return SANDSH_EXIT_FAILURE;
+	}
+	sanitize(&caller);
+	caller.uid = getuid();
+	caller.env = sandsh_env_snapshot(environ);
+	if (!caller.env || clearenv() != 0)
+		die(SANDSH_EXIT_FAILURE, "environment: out of memory");
+
+	if (sandsh_args_parse(argc, argv, sandsh_env_get(caller.env, "SSH_ORIGINAL_COMMAND"),
+			      caller.uid == 0, &a, &e) < 0)
+		die(SANDSH_EXIT_FAILURE, e.msg);
+	if (a.mode == SANDSH_MODE_HELP) {
+		usage();
+		return 0;
+	}
+	if (a.mode == SANDSH_MODE_VERSION) {
+		printf("sandsh %s\n", SANDSH_VERSION);
+		return 0;
+	}
+	check_privileges();
+
+	switch (a.mode) {
+	case SANDSH_MODE_CHECK:
+		return do_check(a.operand ? a.operand : POLICY_PATH);
+	case SANDSH_MODE_EXPLAIN:
+		return do_explain(a.operand);
+	case SANDSH_MODE_LIST:
+		die(SANDSH_EXIT_FAILURE, "--list: no session registry in this build");
+	default:
+		break;
+	}
+
+	/* From here on the outer process is root in all three ids, so the user
+	 * cannot signal it; it was already non-dumpable. */
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		die(SANDSH_EXIT_FAILURE, "cannot become root (setresuid)");
+
+	sandsh_log_open(LOG_AUTHPRIV);
+	if (sandsh_ident_from_uid(caller.uid, &u, &e) < 0) {
+		sandsh_log(LOG_ERR, "error user=? uid=%u reason=%s", (unsigned)caller.uid, e.msg);
+		die(SANDSH_EXIT_FAILURE, e.msg);
+	}
+	if (sandsh_ident_short_hostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "localhost");
+	if (sandsh_policy_load(POLICY_PATH, &pf, &d) < 0 ||
+	    sandsh_policy_resolve(pf, &u, host, &p, &d) < 0) {
+		log_diags(&u, &d);
+		die(SANDSH_EXIT_FAILURE, "policy: invalid, session refused (see the system log)");
+	}
+	if (sandsh_policy_settings(pf)->log_facility != LOG_AUTHPRIV) {
+		closelog();
+		sandsh_log_open(sandsh_policy_settings(pf)->log_facility);
+	}
+	if (u.uid == 0 && !sandsh_policy_settings(pf)->allow_root) {
+		sandsh_log(LOG_WARNING, "denied user=%s uid=0 reason=root is not allowed", u.name);
+		die(SANDSH_EXIT_DENIED, "session refused: root is not allowed");
+	}
+	if (!p.allow) {
+		sandsh_log(LOG_WARNING, "denied user=%s uid=%u reason=allow is false", u.name, (unsigned)u.uid);
+		die(SANDSH_EXIT_DENIED, "session refused: access denied by policy");
+	}
+
+	status = sandsh_session_run(&a, &caller, &u, &p, &e);
+	if (e.status) {
+		if (e.status == SANDSH_EXIT_FAILURE)
+			sandsh_log(LOG_ERR, "error user=%s uid=%u reason=%s", u.name, (unsigned)u.uid,
+				   e.log[0] ? e.log : e.msg);
+		fprintf(stderr, "sandsh: %s\n", e.msg);
+		if (status < 0)
+			status = e.status;
+	}
+	return status < 0 ? SANDSH_EXIT_FAILURE : status;
+}

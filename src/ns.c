@@ -1,0 +1,72 @@
+/* Namespaces: the clone3() that creates the sandbox's PID 1 (euid 0, outer
+ * process) and, inside, the UTS and network set-up (euid 0, PID 1). */
+#include <errno.h>
+#include <linux/sched.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sandsh/sandbox.h"
+
+pid_t sandsh_ns_clone(const struct sandsh_policy *p, bool confined, int *pidfd,
+		      struct sandsh_err *e)
+{
+	struct clone_args args;
+	long pid;
+
+	memset(&args, 0, sizeof(args));
+	args.flags = CLONE_PIDFD;
+	if (confined) {
+		args.flags |= CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS;
+		if (p->ipc)
+			args.flags |= CLONE_NEWIPC;
+		if (p->net == SANDSH_NET_NONE)
+			args.flags |= CLONE_NEWNET;
+	}
+	args.pidfd = (unsigned long long)(uintptr_t)pidfd;
+	args.exit_signal = SIGCHLD;
+	/* cgroup placement (CLONE_INTO_CGROUP) belongs here. */
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0)
+		return sandsh_err_set(e, errno, "clone3 (new namespaces)");
+	return (pid_t)pid;
+}
+
+static int loopback_up(struct sandsh_err *e)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		return sandsh_err_set(e, errno, "socket for lo");
+	memset(&ifr, 0, sizeof(ifr));
+	strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
+		sandsh_err_set(e, errno, "get lo flags");
+		close(s);
+		return -1;
+	}
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) {
+		sandsh_err_set(e, errno, "bring lo up");
+		close(s);
+		return -1;
+	}
+	close(s);
+	return 0;
+}
+
+int sandsh_ns_configure(const struct sandsh_policy *p, struct sandsh_err *e)
+{
+	/* Only reached in the new UTS namespace; the name was validated. */
+	if (sethostname(p->hostname, strlen(p->hostname)) < 0)
+		return sandsh_err_set(e, errno, "sethostname \"%s\"", p->hostname);
+	if (p->net == SANDSH_NET_NONE && loopback_up(e) < 0)
+		return -1;
+	return 0;
+}

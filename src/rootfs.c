@@ -1,0 +1,413 @@
+/* The sandbox's file system tree: rootfs clone, policy mounts, generated
+ * passwd/group, /dev, /proc, then pivot_root. Runs as euid 0 in PID 1 of the
+ * new PID namespace, inside the new (private) mount namespace. Every mount
+ * is made by fd (open_tree/fsmount + move_mount) onto targets resolved with
+ * openat2() so that no symlink can redirect a mount. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sandsh/fs.h"
+#include "sandsh/sandbox.h"
+
+#define STAGING "/run/sandsh" /* root-owned 0700, made by the outer process */
+
+static int openat2_path(int dirfd, const char *path, int flags, unsigned long long resolve)
+{
+	struct open_how how = { .flags = (unsigned long long)flags | O_CLOEXEC, .resolve = resolve };
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+/* A target inside the new root: no symlink anywhere, never escaping it. */
+static int open_target(int root, const char *path, struct sandsh_err *e)
+{
+	while (*path == '/')
+		path++;
+	int fd = openat2_path(root, *path ? path : ".", O_PATH | O_NOFOLLOW,
+			      RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	if (fd < 0)
+		return sandsh_err_set(e, errno, "mount target /%s", path);
+	return fd;
+}
+
+static int attach(int mnt, int target, const char *what, struct sandsh_err *e)
+{
+	if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return sandsh_err_set(e, errno, "mount %s", what);
+	return 0;
+}
+
+/* A new instance of fstype with options ("key=value" strings), detached. */
+static int new_fs(const char *fstype, const char *const *opts, unsigned int attrs,
+		  const char *what, struct sandsh_err *e)
+{
+	int fs, mnt;
+
+	fs = fsopen(fstype, FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return sandsh_err_set(e, errno, "fsopen %s for %s", fstype, what);
+	for (size_t i = 0; opts && opts[i]; i++) {
+		char key[64];
+		const char *eq = strchr(opts[i], '=');
+		size_t klen = eq ? (size_t)(eq - opts[i]) : strlen(opts[i]);
+
+		if (klen >= sizeof(key))
+			klen = sizeof(key) - 1;
+		memcpy(key, opts[i], klen);
+		key[klen] = '\0';
+		if ((eq ? fsconfig(fs, FSCONFIG_SET_STRING, key, eq + 1, 0)
+			: fsconfig(fs, FSCONFIG_SET_FLAG, key, NULL, 0)) < 0) {
+			sandsh_err_set(e, errno, "%s option %s for %s", fstype, opts[i], what);
+			close(fs);
+			return -1;
+		}
+	}
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		sandsh_err_set(e, errno, "create %s for %s", fstype, what);
+		close(fs);
+		return -1;
+	}
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+	close(fs);
+	if (mnt < 0)
+		return sandsh_err_set(e, errno, "fsmount %s for %s", fstype, what);
+	return mnt;
+}
+
+static int mount_new_fs(int root, const char *target, const char *fstype,
+			const char *const *opts, unsigned int attrs, struct sandsh_err *e)
+{
+	int mnt, tfd, rc;
+
+	tfd = open_target(root, target, e);
+	if (tfd < 0)
+		return -1;
+	mnt = new_fs(fstype, opts, attrs, target, e);
+	if (mnt < 0) {
+		close(tfd);
+		return -1;
+	}
+	rc = attach(mnt, tfd, target, e);
+	close(mnt);
+	close(tfd);
+	return rc;
+}
+
+/* Clones the tree at srcfd (recursively), applies attrs to all of it, and
+ * mounts it on target. */
+static int bind_fd(int srcfd, int targetfd, unsigned int attrs, const char *what,
+		   struct sandsh_err *e)
+{
+	struct mount_attr attr = { .attr_set = attrs };
+	int tree, rc;
+
+	tree = open_tree(srcfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	if (tree < 0)
+		return sandsh_err_set(e, errno, "clone %s", what);
+	/* Read-only, nosuid and nodev must hold for every submount too. */
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+		sandsh_err_set(e, errno, "set attributes of %s", what);
+		close(tree);
+		return -1;
+	}
+	rc = attach(tree, targetfd, what, e);
+	close(tree);
+	return rc;
+}
+
+static int policy_mounts(const struct sandsh_launch *l, int root, struct sandsh_err *e)
+{
+	const struct sandsh_policy *p = l->policy;
+
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		const struct sandsh_mount *m = &p->mounts[i];
+
+		if (m->type == SANDSH_MOUNT_TMPFS) {
+			char size[32], inodes[32], mode[16], uid[24], gid[24];
+			bool home = !strcmp(m->target, p->home);
+			const char *opts[6];
+			size_t n = 0;
+
+			snprintf(size, sizeof(size), "size=%llu", (unsigned long long)m->size);
+			snprintf(inodes, sizeof(inodes), "nr_inodes=%llu",
+				 (unsigned long long)(m->size / 4096 < 1024 ? 1024 : m->size / 4096));
+			/* A tmpfs home belongs to the user; any other is shared, sticky. */
+			snprintf(mode, sizeof(mode), "mode=%s", home ? "0700" : "1777");
+			snprintf(uid, sizeof(uid), "uid=%u", home ? (unsigned)l->user->uid : 0U);
+			snprintf(gid, sizeof(gid), "gid=%u", home ? (unsigned)l->user->gid : 0U);
+			opts[n++] = size;
+			opts[n++] = inodes;
+			opts[n++] = mode;
+			opts[n++] = uid;
+			opts[n++] = gid;
+			opts[n] = NULL;
+			if (mount_new_fs(root, m->target, "tmpfs", opts,
+					 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+						 (m->readonly ? MOUNT_ATTR_RDONLY : 0),
+					 e) < 0)
+				return -1;
+		} else {
+			int src, tfd, rc;
+			uid_t old;
+
+			/* Resolve the source with the user's file-system identity, so
+			 * the bind reaches nothing the user could not reach, and with no
+			 * symlink, so a user-owned link cannot redirect it. */
+			old = (uid_t)setfsuid(l->user->uid);
+			setfsgid(l->user->gid);
+			src = openat2_path(AT_FDCWD, m->source, O_PATH,
+					   RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+			int saved = errno;
+			setfsgid(0);
+			setfsuid(old);
+			if ((uid_t)setfsuid((uid_t)-1) != 0) /* query: must be root again */
+				return sandsh_err_set(e, 0, "setfsuid: could not return to root");
+			if (src < 0)
+				return sandsh_err_set(e, saved, "bind source %s", m->source);
+			tfd = open_target(root, m->target, e);
+			if (tfd < 0) {
+				close(src);
+				return -1;
+			}
+			rc = bind_fd(src, tfd,
+				     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+					     (m->readonly ? MOUNT_ATTR_RDONLY : 0),
+				     m->target, e);
+			close(src);
+			close(tfd);
+			if (rc < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int write_file(int dirfd, const char *name, const char *text, struct sandsh_err *e)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return sandsh_err_set(e, errno, "create %s", name);
+	if (sandsh_fs_write_all(fd, text, strlen(text)) < 0 || fchmod(fd, 0644) < 0) {
+		sandsh_err_set(e, errno, "write %s", name);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Generated /etc/passwd and /etc/group, written to a tmpfs on the staging
+ * directory (which disappears with the old root) and bound over the rootfs
+ * files, read-only. */
+static int user_db(const struct sandsh_launch *l, int root, struct sandsh_err *e)
+{
+	static const char *const opts[] = { "size=1m", "nr_inodes=16", "mode=0755", NULL };
+	static const char *const files[] = { "passwd", "group" };
+	int stage, mnt;
+
+	if (l->policy->passwd != SANDSH_PASSWD_GENERATE)
+		return 0;
+	stage = open(STAGING, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (stage < 0)
+		return sandsh_err_set(e, errno, "open %s", STAGING);
+	mnt = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+		     "user database", e);
+	if (mnt < 0 || attach(mnt, stage, STAGING, e) < 0) {
+		if (mnt >= 0)
+			close(mnt);
+		close(stage);
+		return -1;
+	}
+	close(stage);
+	if (write_file(mnt, "passwd", l->passwd_text, e) < 0 ||
+	    write_file(mnt, "group", l->group_text, e) < 0) {
+		close(mnt);
+		return -1;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		char target[32];
+		int src, tfd, rc;
+
+		snprintf(target, sizeof(target), "/etc/%s", files[i]);
+		src = openat(mnt, files[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (src < 0) {
+			sandsh_err_set(e, errno, "open generated %s", files[i]);
+			close(mnt);
+			return -1;
+		}
+		tfd = open_target(root, target, e);
+		if (tfd < 0) {
+			sandsh_err_wrap(e, "rootfs needs %s to exist (or set passwd = \"rootfs\")", target);
+			close(src);
+			close(mnt);
+			return -1;
+		}
+		rc = bind_fd(src, tfd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+			     target, e);
+		close(src);
+		close(tfd);
+		if (rc < 0) {
+			close(mnt);
+			return -1;
+		}
+	}
+	close(mnt);
+	return 0;
+}
+
+/* Minimal /dev: a small tmpfs with the host's harmless character devices
+ * bound in, a devpts instance of its own, and a tmpfs /dev/shm. */
+static int dev_tree(const struct sandsh_launch *l, int root, struct sandsh_err *e)
+{
+	static const char *const devs[] = { "null", "zero", "full", "random", "urandom", "tty" };
+	static const char *const links[][2] = {
+		{ "ptmx", "pts/ptmx" },	      { "fd", "/proc/self/fd" },
+		{ "stdin", "/proc/self/fd/0" }, { "stdout", "/proc/self/fd/1" },
+		{ "stderr", "/proc/self/fd/2" },
+	};
+	static const char *const devopts[] = { "size=64k", "nr_inodes=64", "mode=0755", NULL };
+	static const char *const shmopts[] = { "size=64m", "nr_inodes=4096", "mode=1777", NULL };
+	char gidopt[32];
+	const char *ptsopts[4] = { "ptmxmode=0666", "mode=0620", NULL, NULL };
+	int mnt, tfd, dev;
+
+	tfd = open_target(root, "/dev", e);
+	if (tfd < 0)
+		return -1;
+	mnt = new_fs("tmpfs", devopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV, "/dev", e);
+	if (mnt < 0 || attach(mnt, tfd, "/dev", e) < 0) {
+		if (mnt >= 0)
+			close(mnt);
+		close(tfd);
+		return -1;
+	}
+	close(tfd);
+	dev = mnt;
+	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+		char host[32];
+		int f, src, rc;
+
+		f = openat(dev, devs[i], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+		if (f < 0) {
+			sandsh_err_set(e, errno, "create /dev/%s", devs[i]);
+			goto fail;
+		}
+		close(f);
+		snprintf(host, sizeof(host), "/dev/%s", devs[i]);
+		src = open(host, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (src < 0) {
+			sandsh_err_set(e, errno, "open host %s", host);
+			goto fail;
+		}
+		f = openat(dev, devs[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (f < 0) {
+			sandsh_err_set(e, errno, "open /dev/%s", devs[i]);
+			close(src);
+			goto fail;
+		}
+		rc = bind_fd(src, f, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, host, e);
+		close(src);
+		close(f);
+		if (rc < 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		if (symlinkat(links[i][1], dev, links[i][0]) < 0) {
+			sandsh_err_set(e, errno, "symlink /dev/%s", links[i][0]);
+			goto fail;
+		}
+	}
+	if (mkdirat(dev, "pts", 0755) < 0 || mkdirat(dev, "shm", 01777) < 0 ||
+	    fchmodat(dev, "shm", 01777, 0) < 0) {
+		sandsh_err_set(e, errno, "mkdir in /dev");
+		goto fail;
+	}
+	if (l->tty_gid != (gid_t)-1) {
+		snprintf(gidopt, sizeof(gidopt), "gid=%u", (unsigned)l->tty_gid);
+		ptsopts[2] = gidopt;
+	}
+	if (mount_new_fs(root, "/dev/pts", "devpts", ptsopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e) < 0 ||
+	    mount_new_fs(root, "/dev/shm", "tmpfs", shmopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e) < 0)
+		goto fail;
+	close(dev);
+	return 0;
+fail:
+	close(dev);
+	return -1;
+}
+
+int sandsh_rootfs_setup(const struct sandsh_launch *l, struct sandsh_err *e)
+{
+	const struct sandsh_policy *p = l->policy;
+	struct mount_attr attr = { 0 };
+	int rootfs, tree;
+
+	/* Nothing mounted from here on may propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return sandsh_err_set(e, errno, "make / private");
+
+	/* The rootfs, walked again from this namespace (an fd from the outer
+	 * process names the outer namespace's mounts), cloned with its
+	 * submounts and mounted over itself here; tree stays the new root. */
+	rootfs = sandsh_fs_open_trusted_dir(p->rootfs, e);
+	if (rootfs < 0)
+		return sandsh_err_wrap(e, "rootfs");
+	tree = open_tree(rootfs, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	if (tree < 0) {
+		sandsh_err_set(e, errno, "clone rootfs");
+		close(rootfs);
+		return -1;
+	}
+	attr.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (p->readonly_root ? MOUNT_ATTR_RDONLY : 0);
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+		sandsh_err_set(e, errno, "set rootfs attributes");
+		goto fail;
+	}
+	if (attach(tree, rootfs, "rootfs", e) < 0)
+		goto fail;
+
+	if (policy_mounts(l, tree, e) < 0 || user_db(l, tree, e) < 0 || dev_tree(l, tree, e) < 0)
+		goto fail;
+	{
+		static const char *const none[] = { NULL };
+		/* proc of this PID namespace: we are its PID 1. */
+		if (mount_new_fs(tree, "/proc", "proc", none,
+				 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e) < 0)
+			goto fail;
+	}
+
+	/* pivot_root(".", "."): the old root ends up stacked on the new one and
+	 * is detached at once, so nothing of the host stays reachable. */
+	if (fchdir(tree) < 0) {
+		sandsh_err_set(e, errno, "chdir to new root");
+		goto fail;
+	}
+	if (syscall(SYS_pivot_root, ".", ".") < 0) {
+		sandsh_err_set(e, errno, "pivot_root");
+		goto fail;
+	}
+	if (umount2(".", MNT_DETACH) < 0) {
+		sandsh_err_set(e, errno, "detach old root");
+		goto fail;
+	}
+	if (chdir("/") < 0) {
+		sandsh_err_set(e, errno, "chdir /");
+		goto fail;
+	}
+	close(tree);
+	close(rootfs);
+	return 0;
+fail:
+	close(tree);
+	close(rootfs);
+	return -1;
+}

@@ -1,0 +1,360 @@
+/* The session orchestrator: the steps a session goes through, in order,
+ * from the outer process (ruid = euid = suid = 0, so the user can neither
+ * signal nor ptrace it). It prepares everything, clones the sandbox's PID 1
+ * into new namespaces, and waits for it by pidfd while forwarding signals
+ * and enforcing the timeout. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sandsh/env.h"
+#include "sandsh/fs.h"
+#include "sandsh/log.h"
+#include "sandsh/sandbox.h"
+#include "sandsh/session.h"
+
+#define RUNDIR "/run/sandsh"
+#define KILL_GRACE_S 5
+
+static const int forwarded[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+
+/* Root-owned 0700 runtime directory (SECURITY 8); also the staging point
+ * PID 1 mounts its private tmpfs on. */
+static int ensure_rundir(struct sandsh_err *e)
+{
+	struct stat st;
+
+	if (mkdir(RUNDIR, 0700) < 0 && errno != EEXIST)
+		return sandsh_err_set(e, errno, "mkdir %s", RUNDIR);
+	if (lstat(RUNDIR, &st) < 0)
+		return sandsh_err_set(e, errno, "stat %s", RUNDIR);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077))
+		return sandsh_err_set(e, 0, "%s: not a root-owned 0700 directory", RUNDIR);
+	return 0;
+}
+
+static void session_id(char out[17])
+{
+	unsigned char r[8];
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		memcpy(r, &ts.tv_nsec, 4);
+		pid_t pid = getpid();
+		memcpy(r + 4, &pid, 4);
+	}
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02x", r[i]);
+}
+
+/* /etc/passwd and /etc/group naming root, the user and the user's groups
+ * only, so users cannot list each other. */
+static int user_db_text(const struct sandsh_user *u, const struct sandsh_policy *p,
+			char **passwd, char **group)
+{
+	size_t size = 0;
+	FILE *f;
+
+	*passwd = *group = NULL;
+	f = open_memstream(passwd, &size);
+	if (!f)
+		return -1;
+	if (u->uid != 0)
+		fprintf(f, "root:x:0:0:root:/root:/bin/sh\n");
+	fprintf(f, "%s:x:%u:%u:%s:%s:%s\n", u->name, (unsigned)u->uid, (unsigned)u->gid, u->gecos,
+		p->home, p->shell);
+	if (fclose(f) != 0)
+		return -1;
+	f = open_memstream(group, &size);
+	if (!f)
+		return -1;
+	bool root_listed = false;
+	for (size_t i = 0; i < u->n_gids; i++) {
+		if (!u->group_names[i])
+			continue;
+		/* Members: the user, for supplementary groups; nobody else. */
+		fprintf(f, "%s:x:%u:%s\n", u->group_names[i], (unsigned)u->gids[i],
+			i == 0 ? "" : u->name);
+		root_listed |= u->gids[i] == 0;
+	}
+	if (!root_listed)
+		fprintf(f, "root:x:0:\n");
+	return fclose(f) != 0 ? -1 : 0;
+}
+
+static gid_t tty_gid(void)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+
+	if (getgrnam_r("tty", &gr, buf, sizeof(buf), &res) == 0 && res)
+		return gr.gr_gid;
+	return (gid_t)-1;
+}
+
+static const char *tty_name(char *buf, size_t len)
+{
+	if (!isatty(STDIN_FILENO) || ttyname_r(STDIN_FILENO, buf, len) != 0)
+		return "none";
+	return strncmp(buf, "/dev/", 5) ? buf : buf + 5;
+}
+
+/* The client address sshd put in SSH_CONNECTION, if it is one. This comes
+ * from the caller and is only logged, never trusted for a decision. */
+static const char *from_addr(const struct sandsh_caller *c, char *buf, size_t len)
+{
+	const char *conn = sandsh_env_get(c->env, "SSH_CONNECTION");
+	unsigned char addr[16];
+	size_t n;
+
+	if (!conn)
+		return "local";
+	n = strcspn(conn, " ");
+	if (n == 0 || n >= len)
+		return "local";
+	memcpy(buf, conn, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, addr) != 1 && inet_pton(AF_INET6, buf, addr) != 1)
+		return "local";
+	return buf;
+}
+
+static int arm(int tfd, long seconds)
+{
+	struct itimerspec its = { .it_value = { .tv_sec = seconds } };
+	return timerfd_settime(tfd, 0, &its, NULL);
+}
+
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000L + (t1.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+/* Waits for PID 1, forwarding signals; returns its wait status. */
+static int supervise(int pidfd, int sfd, const struct sandsh_policy *p, bool *timed_out,
+		     bool *killed, struct sandsh_err *e)
+{
+	int timeout_fd = -1, kill_fd;
+	siginfo_t info;
+
+	kill_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (kill_fd < 0)
+		return sandsh_err_set(e, errno, "timerfd");
+	if (p->timeout > 0) {
+		timeout_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+		if (timeout_fd < 0 || arm(timeout_fd, p->timeout) < 0) {
+			sandsh_err_set(e, errno, "timeout timer");
+			goto kill;
+		}
+	}
+	for (;;) {
+		struct pollfd fds[4] = {
+			{ .fd = pidfd, .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = kill_fd, .events = POLLIN },
+			{ .fd = timeout_fd, .events = POLLIN },
+		};
+		uint64_t ticks;
+
+		if (poll(fds, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			sandsh_err_set(e, errno, "poll");
+			goto kill;
+		}
+		if (fds[0].revents)
+			break;
+		if (fds[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				int sig = (int)si.ssi_signo;
+				/* Hang-up and termination end the session, the command
+				 * gets KILL_GRACE_S to exit. Terminal-generated signals
+				 * (SI_KERNEL) reached the command's process group already. */
+				if (sig == SIGHUP || sig == SIGTERM) {
+					syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+					arm(kill_fd, KILL_GRACE_S);
+				} else if (si.ssi_code != SI_KERNEL) {
+					syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+				}
+			}
+		}
+		if ((fds[3].revents & POLLIN) && read(timeout_fd, &ticks, sizeof(ticks)) > 0) {
+			*timed_out = true;
+			syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0);
+			arm(kill_fd, KILL_GRACE_S);
+		}
+		if ((fds[2].revents & POLLIN) && read(kill_fd, &ticks, sizeof(ticks)) > 0) {
+			*killed = true;
+			syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		}
+	}
+	if (timeout_fd >= 0)
+		close(timeout_fd);
+	close(kill_fd);
+	memset(&info, 0, sizeof(info));
+	if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0)
+		return sandsh_err_set(e, errno, "wait for the session");
+	if (info.si_code == CLD_EXITED)
+		return info.si_status;
+	return 128 + info.si_status;
+kill:
+	/* Never leave a sandbox running unsupervised. */
+	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED);
+	if (timeout_fd >= 0)
+		close(timeout_fd);
+	close(kill_fd);
+	return -1;
+}
+
+int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *c,
+		       const struct sandsh_user *u, const struct sandsh_policy *p,
+		       struct sandsh_err *e)
+{
+	struct sandsh_launch l;
+	char id[17], ttybuf[64], frombuf[64];
+	int sync_pipe[2] = { -1, -1 }, report_pipe[2] = { -1, -1 };
+	int pidfd = -1, sfd = -1, status = -1;
+	bool timed_out = false, killed = false;
+	struct timespec t0;
+	sigset_t set;
+	pid_t pid;
+
+	memset(&l, 0, sizeof(l));
+	l.policy = p;
+	l.user = u;
+	l.confined = p->sandbox;
+	l.exec_path = p->shell;
+	l.caller_umask = c->umask;
+	memcpy(l.caller_rlimits, c->rlimits, sizeof(l.caller_rlimits));
+	session_id(id);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+
+	/* 1. Runtime directory, verified rootfs, generated user database. */
+	if (l.confined) {
+		if (ensure_rundir(e) < 0)
+			goto out;
+		/* Checked here for a clean refusal; PID 1 walks it again. */
+		int rfd = sandsh_fs_open_trusted_dir(p->rootfs, e);
+		if (rfd < 0) {
+			snprintf(e->log, sizeof(e->log), "rootfs %s", e->msg);
+			snprintf(e->msg, sizeof(e->msg), "rootfs: unsafe, session refused (see the system log)");
+			goto out;
+		}
+		close(rfd);
+		if (user_db_text(u, p, &l.passwd_text, &l.group_text) < 0) {
+			sandsh_err_set(e, errno, "generate /etc/passwd");
+			goto out;
+		}
+		l.tty_gid = tty_gid();
+	}
+	/* 2. The inner command line and environment. */
+	l.argv = sandsh_args_inner_argv(a, p->shell);
+	if (!l.argv) {
+		sandsh_err_set(e, ENOMEM, "argv");
+		goto out;
+	}
+	l.envp = sandsh_env_build(c->env, p, u, e);
+	if (!l.envp)
+		goto out;
+
+	/* 3. Signals: blocked before clone so PID 1 starts with them blocked
+	 * too (it reads them from its own signalfd). */
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(&set, forwarded[i]);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
+		sandsh_err_set(e, errno, "signals");
+		goto out;
+	}
+	if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(report_pipe, O_CLOEXEC) < 0) {
+		sandsh_err_set(e, errno, "pipe");
+		goto out;
+	}
+	l.sync_fd = sync_pipe[0];
+	l.report_fd = report_pipe[1];
+
+	sandsh_log(LOG_NOTICE, "session open id=%s user=%s uid=%u via=shell rootfs=%s pids_max=%ld tty=%s from=%s",
+		   id, u->name, (unsigned)u->uid, l.confined ? p->rootfs : "none", p->pids_max,
+		   tty_name(ttybuf, sizeof(ttybuf)), from_addr(c, frombuf, sizeof(frombuf)));
+
+	/* 4. PID 1 of the sandbox, in its new namespaces. */
+	pid = sandsh_ns_clone(p, l.confined, &pidfd, e);
+	if (pid < 0)
+		goto closed;
+	if (pid == 0) {
+		close(sync_pipe[1]);
+		close(report_pipe[0]);
+		close(sfd);
+		sandsh_init_main(&l);
+	}
+	close(sync_pipe[0]);
+	close(report_pipe[1]);
+	sync_pipe[0] = report_pipe[1] = -1;
+
+	/* 5. cgroup placement goes here, before the child is let go. */
+
+	/* 6. Let PID 1 go and supervise it. */
+	if (write(sync_pipe[1], "g", 1) != 1) {
+		sandsh_err_set(e, errno, "start the session");
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		waitid((idtype_t)P_PIDFD, (id_t)pidfd, &(siginfo_t){ 0 }, WEXITED);
+		goto closed;
+	}
+	status = supervise(pidfd, sfd, p, &timed_out, &killed, e);
+	if (status >= 0) {
+		struct sandsh_report r;
+		ssize_t n;
+
+		/* A report means sandsh (not the command) failed in the child. */
+		fcntl(report_pipe[0], F_SETFL, O_NONBLOCK);
+		n = read(report_pipe[0], &r, sizeof(r));
+		if (n == (ssize_t)sizeof(r)) {
+			r.msg[sizeof(r.msg) - 1] = '\0';
+			e->status = r.status;
+			snprintf(e->msg, sizeof(e->msg), "%s", r.msg);
+			e->log[0] = '\0';
+			status = r.status;
+		} else if (timed_out) {
+			status = killed ? 128 + SIGKILL : 128 + SIGTERM;
+		}
+	}
+closed:
+	sandsh_log(LOG_NOTICE, "session close id=%s user=%s status=%d duration_ms=%ld", id, u->name,
+		   status >= 0 ? status : SANDSH_EXIT_FAILURE, elapsed_ms(&t0));
+out:
+	for (int i = 0; i < 2; i++) {
+		if (sync_pipe[i] >= 0)
+			close(sync_pipe[i]);
+		if (report_pipe[i] >= 0)
+			close(report_pipe[i]);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	if (sfd >= 0)
+		close(sfd);
+	free(l.passwd_text);
+	free(l.group_text);
+	free(l.argv);
+	sandsh_env_free(l.envp);
+	return status;
+}
