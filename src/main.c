@@ -143,6 +143,10 @@ static int do_explain(const char *name)
 		sandsh_diags_print(stderr, &d);
 		goto out;
 	}
+	printf("# user %s (uid %u, groups:", u.name, (unsigned)u.uid);
+	for (size_t i = 0; i < u.n_gids; i++)
+		printf(" %s", u.group_names[i] ? u.group_names[i] : "?");
+	printf(")\n");
 	sandsh_policy_explain(stdout, pf, &p);
 	rc = 0;
 	if (p.allow && p.sandbox) {
