@@ -11,7 +11,7 @@ BUILD       ?= build
 CC          ?= cc
 OPT         ?= -O2 -g
 WARN        := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
-               -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wno-unused-parameter -Wno-format-truncation
+               -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wno-unused-parameter
 HARDEN      := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection \
                -fcf-protection -fno-strict-overflow -fno-delete-null-pointer-checks
 CPPFLAGS    += -Iinclude -D_GNU_SOURCE \
@@ -42,19 +42,23 @@ $(BUILD)/.deps-check: scripts/deps.sh
 	scripts/deps.sh build check
 	@touch $@
 
-$(BUILD)/obj/%.o: src/%.c $(HEADERS) $(BUILD)/.deps-build
+$(BUILD)/obj/%.o: src/%.c $(HEADERS) Makefile $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libsandsh.a: $(CORE_OBJ)
-	$(AR) rcs $@ $^
+	@echo "  AR      $@"
+	@$(AR) rcs $@ $^
 
 $(BUILD)/sandsh: $(BUILD)/obj/main.o $(BUILD)/libsandsh.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsandsh.a $(HEADERS) $(BUILD)/.deps-check
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsandsh.a $(LIBS) -lcmocka
+	@echo "  CCLD    $@"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsandsh.a $(LIBS) -lcmocka
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/sandsh

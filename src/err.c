@@ -49,6 +49,7 @@ int sandsh_err_deny(struct sandsh_err *e, const char *fmt, ...)
 int sandsh_err_wrap(struct sandsh_err *e, const char *fmt, ...)
 {
 	char ctx[512], old[sizeof(e->msg)];
+	size_t clen, olen;
 	va_list ap;
 
 	if (!e)
@@ -57,7 +58,16 @@ int sandsh_err_wrap(struct sandsh_err *e, const char *fmt, ...)
 	vsnprintf(ctx, sizeof(ctx), fmt, ap);
 	va_end(ap);
 	memcpy(old, e->msg, sizeof(old));
-	snprintf(e->msg, sizeof(e->msg), "%s: %s", ctx, old);
+	old[sizeof(old) - 1] = '\0';
+	/* "ctx: old", cut to fit. */
+	clen = strlen(ctx);
+	olen = strlen(old);
+	if (clen + 2 + olen >= sizeof(e->msg))
+		olen = sizeof(e->msg) - 1 - clen - 2;
+	memcpy(e->msg, ctx, clen);
+	memcpy(e->msg + clen, ": ", 2);
+	memcpy(e->msg + clen + 2, old, olen);
+	e->msg[clen + 2 + olen] = '\0';
 	if (!e->status)
 		e->status = SANDSH_EXIT_FAILURE;
 	return -1;
