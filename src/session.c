@@ -256,7 +256,7 @@ int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *
 		/* Checked here for a clean refusal; PID 1 walks it again. */
 		int rfd = sandsh_fs_open_trusted_dir(p->rootfs, e);
 		if (rfd < 0) {
-			snprintf(e->log, sizeof(e->log), "rootfs %s", e->msg);
+			snprintf(e->log, sizeof(e->log), "rootfs %.1000s", e->msg);
 			snprintf(e->msg, sizeof(e->msg), "rootfs: unsafe, session refused (see the system log)");
 			goto out;
 		}
