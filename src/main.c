@@ -19,6 +19,7 @@
 #include "sandsh/ident.h"
 #include "sandsh/log.h"
 #include "sandsh/policy.h"
+#include "sandsh/registry.h"
 #include "sandsh/session.h"
 
 #define POLICY_PATH SANDSH_SYSCONFDIR "/sandsh/sandsh.conf"
@@ -228,7 +229,7 @@ int main(int argc, char **argv)
 	case SANDSH_MODE_EXPLAIN:
 		return do_explain(a.operand);
 	case SANDSH_MODE_LIST:
-		die(SANDSH_EXIT_FAILURE, "--list: no session registry in this build");
+		return sandsh_registry_list(stdout) < 0 ? SANDSH_EXIT_FAILURE : 0;
 	default:
 		break;
 	}
@@ -263,10 +264,13 @@ int main(int argc, char **argv)
 		die(SANDSH_EXIT_DENIED, "session refused: access denied by policy");
 	}
 
-	status = sandsh_session_run(&a, &caller, &u, &p, &e);
+	status = sandsh_session_run(&a, &caller, &u, sandsh_policy_settings(pf), &p, &e);
 	if (e.status) {
 		if (e.status == SANDSH_EXIT_FAILURE)
 			sandsh_log(LOG_ERR, "error user=%s uid=%u reason=%s", u.name, (unsigned)u.uid,
+				   e.log[0] ? e.log : e.msg);
+		else if (e.status == SANDSH_EXIT_DENIED)
+			sandsh_log(LOG_WARNING, "denied user=%s uid=%u reason=%s", u.name, (unsigned)u.uid,
 				   e.log[0] ? e.log : e.msg);
 		fprintf(stderr, "sandsh: %s\n", e.msg);
 		if (status < 0)

@@ -13,7 +13,7 @@
 
 #include "sandsh/sandbox.h"
 
-pid_t sandsh_ns_clone(const struct sandsh_policy *p, bool confined, int *pidfd,
+pid_t sandsh_ns_clone(const struct sandsh_policy *p, bool confined, int cgroup_fd, int *pidfd,
 		      struct sandsh_err *e)
 {
 	struct clone_args args;
@@ -30,7 +30,12 @@ pid_t sandsh_ns_clone(const struct sandsh_policy *p, bool confined, int *pidfd,
 	}
 	args.pidfd = (unsigned long long)(uintptr_t)pidfd;
 	args.exit_signal = SIGCHLD;
-	/* cgroup placement (CLONE_INTO_CGROUP) belongs here. */
+	/* cgroup v2: born in the session's leaf, so not one instruction of the
+	 * child runs outside the user's limits. */
+	if (cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (unsigned long long)cgroup_fd;
+	}
 	pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0)
 		return sandsh_err_set(e, errno, "clone3 (new namespaces)");

@@ -22,9 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sandsh/cgroup.h"
 #include "sandsh/env.h"
 #include "sandsh/fs.h"
 #include "sandsh/log.h"
+#include "sandsh/registry.h"
 #include "sandsh/sandbox.h"
 #include "sandsh/session.h"
 
@@ -227,9 +229,11 @@ kill:
 }
 
 int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *c,
-		       const struct sandsh_user *u, const struct sandsh_policy *p,
-		       struct sandsh_err *e)
+		       const struct sandsh_user *u, const struct sandsh_settings *s,
+		       const struct sandsh_policy *p, struct sandsh_err *e)
 {
+	struct sandsh_cgroup cg = { .leaf_fd = -1, .lock_fd = -1 };
+	char tty[64];
 	struct sandsh_launch l;
 	char id[17], ttybuf[64], frombuf[64];
 	int sync_pipe[2] = { -1, -1 }, report_pipe[2] = { -1, -1 };
@@ -293,27 +297,51 @@ int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *
 	l.sync_fd = sync_pipe[0];
 	l.report_fd = report_pipe[1];
 
-	sandsh_log(LOG_NOTICE, "session open id=%s user=%s uid=%u via=shell rootfs=%s pids_max=%ld tty=%s from=%s",
-		   id, u->name, (unsigned)u->uid, l.confined ? p->rootfs : "none", p->pids_max,
-		   tty_name(ttybuf, sizeof(ttybuf)), from_addr(c, frombuf, sizeof(frombuf)));
+	/* 4. The user's cgroup and this session's leaf (max_sessions is
+	 * enforced here); the user's lock is held until the child is in. */
+	if (l.confined && sandsh_cgroup_prepare(&cg, s, p, u->uid, id, e) < 0)
+		goto out;
 
-	/* 4. PID 1 of the sandbox, in its new namespaces. */
-	pid = sandsh_ns_clone(p, l.confined, &pidfd, e);
+	snprintf(tty, sizeof(tty), "%s", tty_name(ttybuf, sizeof(ttybuf)));
+	sandsh_log(LOG_NOTICE, "session open id=%s user=%s uid=%u via=shell rootfs=%s pids_max=%ld tty=%s from=%s",
+		   id, u->name, (unsigned)u->uid, l.confined ? p->rootfs : "none", p->pids_max, tty,
+		   from_addr(c, frombuf, sizeof(frombuf)));
+
+	/* 5. PID 1 of the sandbox, in its new namespaces (and, on cgroup v2,
+	 * directly in its leaf). */
+	pid = sandsh_ns_clone(p, l.confined, cg.leaf_fd, &pidfd, e);
 	if (pid < 0)
 		goto closed;
 	if (pid == 0) {
+		/* PID 1 never execs, so O_CLOEXEC does not help: drop the outer
+		 * process's descriptors (the user lock above all) explicitly. */
 		close(sync_pipe[1]);
 		close(report_pipe[0]);
 		close(sfd);
+		sandsh_cgroup_forget(&cg);
 		sandsh_init_main(&l);
 	}
 	close(sync_pipe[0]);
 	close(report_pipe[1]);
 	sync_pipe[0] = report_pipe[1] = -1;
 
-	/* 5. cgroup placement goes here, before the child is let go. */
+	/* 6. cgroup v1: into the leaf before the child is let go. */
+	if (l.confined && sandsh_cgroup_place(&cg, pid, e) < 0) {
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		waitid((idtype_t)P_PIDFD, (id_t)pidfd, &(siginfo_t){ 0 }, WEXITED);
+		goto closed;
+	}
+	{
+		struct sandsh_session_info info = {
+			.uid = u->uid, .user = u->name, .pid = getpid(), .started = (long long)time(NULL),
+			.tty = tty, .leaf_rel = cg.leaf_rel ? cg.leaf_rel : "-",
+		};
+		memcpy(info.id, id, sizeof(info.id));
+		/* Only --list reads it: a failure here does not stop the session. */
+		sandsh_registry_add(&info, &(struct sandsh_err){ 0 });
+	}
 
-	/* 6. Let PID 1 go and supervise it. */
+	/* 7. Let PID 1 go and supervise it. */
 	if (write(sync_pipe[1], "g", 1) != 1) {
 		sandsh_err_set(e, errno, "start the session");
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
@@ -339,9 +367,12 @@ int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *
 		}
 	}
 closed:
+	/* 8. Teardown: every process of the session is gone with PID 1. */
+	sandsh_registry_remove(id);
 	sandsh_log(LOG_NOTICE, "session close id=%s user=%s status=%d duration_ms=%ld", id, u->name,
 		   status >= 0 ? status : SANDSH_EXIT_FAILURE, elapsed_ms(&t0));
 out:
+	sandsh_cgroup_release(&cg); /* idempotent; also after a failed prepare */
 	for (int i = 0; i < 2; i++) {
 		if (sync_pipe[i] >= 0)
 			close(sync_pipe[i]);

@@ -37,9 +37,10 @@ struct sandsh_report {
 int sandsh_rootfs_setup(const struct sandsh_launch *l, struct sandsh_err *e);
 
 /* ns.c */
-/* clone3() with the namespaces the policy asks for and CLONE_PIDFD; returns
- * 0 in the child, the child's pid in the parent (*pidfd set), -1 on error. */
-pid_t sandsh_ns_clone(const struct sandsh_policy *p, bool confined, int *pidfd,
+/* clone3() with the namespaces the policy asks for, CLONE_PIDFD, and
+ * CLONE_INTO_CGROUP when cgroup_fd >= 0; returns 0 in the child, the
+ * child's pid in the parent (*pidfd set), -1 on error. */
+pid_t sandsh_ns_clone(const struct sandsh_policy *p, bool confined, int cgroup_fd, int *pidfd,
 		      struct sandsh_err *e);
 /* In the new UTS/net namespaces: hostname, loopback up for net = "none". */
 int sandsh_ns_configure(const struct sandsh_policy *p, struct sandsh_err *e);

@@ -22,7 +22,7 @@ struct sandsh_caller {
  * sandsh (the command's, 128+N, 126/127, or 125 with e set). Logs
  * "session open" and "session close". euid 0, outer process. */
 int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *c,
-		       const struct sandsh_user *u, const struct sandsh_policy *p,
-		       struct sandsh_err *e);
+		       const struct sandsh_user *u, const struct sandsh_settings *s,
+		       const struct sandsh_policy *p, struct sandsh_err *e);
 
 #endif

@@ -1,0 +1,52 @@
+/* The user's cgroup: <cgroup_parent>/user-<uid>/ carries the limits, each
+ * session is a leaf session-<id>/ beneath it. cgroup v2 or v1, detected at
+ * run time. Runs as euid 0 in the outer process. */
+#ifndef SANDSH_CGROUP_H
+#define SANDSH_CGROUP_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "sandsh/err.h"
+#include "sandsh/policy.h"
+
+enum sandsh_cg_ctrl { SANDSH_CG_PIDS, SANDSH_CG_CPU, SANDSH_CG_MEMORY, SANDSH_CG__COUNT };
+
+struct sandsh_cgroup {
+	int version;                    /* 2 or 1; 0 before prepare */
+	char *mount[SANDSH_CG__COUNT];  /* v1: mount point per controller (NULL: not used); v2: [0] only */
+	char *user_rel;                 /* "<cgroup_parent>/user-<uid>" */
+	char *leaf_rel;                 /* user_rel + "/session-<id>" */
+	int leaf_fd;                    /* v2: O_PATH fd of the leaf for CLONE_INTO_CGROUP */
+	int lock_fd;                    /* per-user lock under /run/sandsh, held until placed */
+	uid_t uid;
+};
+
+/* Detects the hierarchy, takes the user's lock, removes leftover (empty)
+ * session leaves, enforces max_sessions (status 1), creates the user cgroup
+ * with pids.max (memory and CPU limits too) and this session's leaf. The
+ * lock stays held until sandsh_cgroup_placed(). */
+int sandsh_cgroup_prepare(struct sandsh_cgroup *cg, const struct sandsh_settings *s,
+			  const struct sandsh_policy *p, uid_t uid, const char *id,
+			  struct sandsh_err *e);
+/* v1: moves pid into the leaf of every hierarchy (v2 used CLONE_INTO_CGROUP).
+ * Then releases the lock. */
+int sandsh_cgroup_place(struct sandsh_cgroup *cg, pid_t pid, struct sandsh_err *e);
+/* After the session: removes the leaf (and the user cgroup when it was the
+ * last); idempotent, never fails the caller. */
+void sandsh_cgroup_release(struct sandsh_cgroup *cg);
+
+/* For --list: reads "pids.current" style values of a leaf. Returns -1 if
+ * absent. */
+long long sandsh_cgroup_read_leaf(const struct sandsh_cgroup *cg, enum sandsh_cg_ctrl c,
+				  const char *rel, const char *v2file, const char *v1file);
+/* Detection only (for --list). */
+int sandsh_cgroup_detect(struct sandsh_cgroup *cg, bool need_cpu, bool need_memory,
+			 struct sandsh_err *e);
+void sandsh_cgroup_free(struct sandsh_cgroup *cg);
+/* In the cloned child: closes the inherited lock and leaf descriptors
+ * without touching the lock (which belongs to the parent). */
+void sandsh_cgroup_forget(struct sandsh_cgroup *cg);
+
+#endif

@@ -1,0 +1,26 @@
+/* Active sessions, one file each under /run/sandsh/sessions (root 0700),
+ * for `sandsh --list`. Outer process, euid 0. */
+#ifndef SANDSH_REGISTRY_H
+#define SANDSH_REGISTRY_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "sandsh/err.h"
+
+struct sandsh_session_info {
+	char id[17];
+	uid_t uid;
+	const char *user;
+	pid_t pid; /* the outer sandsh process */
+	long long started; /* epoch seconds */
+	const char *tty;
+	const char *leaf_rel; /* cgroup leaf, or "-" */
+};
+
+int sandsh_registry_add(const struct sandsh_session_info *s, struct sandsh_err *e);
+void sandsh_registry_remove(const char *id);
+/* Prints the live sessions (and drops entries whose process is gone). */
+int sandsh_registry_list(FILE *out);
+
+#endif
