@@ -1,8 +1,9 @@
 /* Per-user cgroups (SPEC §4, SECURITY 15): detection of cgroup v2 or a v1
  * pids hierarchy, the user level carrying the limits, one leaf per session,
- * leftover collection and teardown. Runs as euid 0 in the outer process;
- * nothing here is ever delegated to the user. */
-#include <ctype.h>
+ * leftover collection and teardown. Runs as euid 0 in the outer process (or
+ * the PAM caller). Every file operation is relative to an fd of the
+ * hierarchy's mount point, taken at detection, so teardown still works
+ * after the caller's root changed. Nothing is ever delegated to the user. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +18,6 @@
 #include "sandsh/cgroup.h"
 #include "sandsh/fs.h"
 
-#define RUNDIR "/run/sandsh"
 #define LOCK_WAIT_MS 10000
 #define CFS_PERIOD 100000
 
@@ -57,9 +57,15 @@ static bool has_token(const char *list, const char *tok, const char *seps)
 	return false;
 }
 
-static int read_small(const char *path, char *buf, size_t len)
+/* Relative paths below a mount fd; "" means the mount point itself. */
+static const char *rel_or_dot(const char *rel)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	return rel && *rel ? rel : ".";
+}
+
+static int read_at(int dirfd, const char *rel, char *buf, size_t len)
+{
+	int fd = openat(dirfd, rel_or_dot(rel), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	ssize_t n;
 
 	if (fd < 0)
@@ -72,20 +78,28 @@ static int read_small(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-static int write_file(const char *path, const char *value, struct sandsh_err *e)
+static int write_at(int dirfd, const char *mnt, const char *rel, const char *value,
+		    struct sandsh_err *e)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = openat(dirfd, rel, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd < 0)
-		return sandsh_err_set(e, errno, "cgroup: open %s", path);
+		return sandsh_err_set(e, errno, "cgroup: open %s/%s", mnt, rel);
 	if (sandsh_fs_write_all(fd, value, strlen(value)) < 0) {
-		sandsh_err_set(e, errno, "cgroup: write \"%s\" to %s", value, path);
+		sandsh_err_set(e, errno, "cgroup: write \"%s\" to %s/%s", value, mnt, rel);
 		close(fd);
 		return -1;
 	}
 	if (close(fd) < 0)
-		return sandsh_err_set(e, errno, "cgroup: write \"%s\" to %s", value, path);
+		return sandsh_err_set(e, errno, "cgroup: write \"%s\" to %s/%s", value, mnt, rel);
 	return 0;
+}
+
+static void init_fds(struct sandsh_cgroup *cg)
+{
+	cg->leaf_fd = cg->lock_fd = cg->run_fd = -1;
+	for (int c = 0; c < SANDSH_CG__COUNT; c++)
+		cg->mount_fd[c] = -1;
 }
 
 int sandsh_cgroup_detect(struct sandsh_cgroup *cg, bool need_cpu, bool need_memory,
@@ -97,7 +111,7 @@ int sandsh_cgroup_detect(struct sandsh_cgroup *cg, bool need_cpu, bool need_memo
 	FILE *f;
 
 	memset(cg, 0, sizeof(*cg));
-	cg->leaf_fd = cg->lock_fd = -1;
+	init_fds(cg);
 	f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
 		return sandsh_err_set(e, errno, "cgroup: read /proc/self/mountinfo");
@@ -123,9 +137,10 @@ int sandsh_cgroup_detect(struct sandsh_cgroup *cg, bool need_cpu, bool need_memo
 	fclose(f);
 
 	if (v2) {
-		char path[4200], ctrls[512] = "";
-		snprintf(path, sizeof(path), "%s/cgroup.controllers", v2);
-		if (read_small(path, ctrls, sizeof(ctrls)) == 0 && has_token(ctrls, "pids", " \n")) {
+		char ctrls[512] = "";
+		int fd = open(v2, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0 && read_at(fd, "cgroup.controllers", ctrls, sizeof(ctrls)) == 0 &&
+		    has_token(ctrls, "pids", " \n")) {
 			for (int c = 1; c < SANDSH_CG__COUNT; c++) {
 				bool need = c == SANDSH_CG_CPU ? need_cpu : need_memory;
 				if (need && !has_token(ctrls, ctrl_name[c], " \n")) {
@@ -133,30 +148,43 @@ int sandsh_cgroup_detect(struct sandsh_cgroup *cg, bool need_cpu, bool need_memo
 						       "cgroup: the %s controller is not available in cgroup v2 at %s "
 						       "(needed for %s_max)",
 						       ctrl_name[c], v2, ctrl_name[c]);
+					close(fd);
 					goto fail;
 				}
 			}
 			cg->version = 2;
 			cg->mount[0] = v2;
-			v2 = NULL;
+			cg->mount_fd[0] = fd;
 			for (int c = 0; c < SANDSH_CG__COUNT; c++)
 				free(v1[c]);
 			return 0;
 		}
+		if (fd >= 0)
+			close(fd);
 	}
 	if (!v1[SANDSH_CG_PIDS]) {
 		sandsh_err_set(e, 0, "cgroup: no pids controller (need cgroup v2 with pids, or a v1 pids hierarchy)");
 		goto fail;
 	}
 	if ((need_cpu && !v1[SANDSH_CG_CPU]) || (need_memory && !v1[SANDSH_CG_MEMORY])) {
-		sandsh_err_set(e, 0, "cgroup: no v1 %s hierarchy (needed for %s_max)",
-			       need_cpu && !v1[SANDSH_CG_CPU] ? "cpu" : "memory",
-			       need_cpu && !v1[SANDSH_CG_CPU] ? "cpu" : "memory");
+		const char *what = need_cpu && !v1[SANDSH_CG_CPU] ? "cpu" : "memory";
+		sandsh_err_set(e, 0, "cgroup: no v1 %s hierarchy (needed for %s_max)", what, what);
 		goto fail;
 	}
 	cg->version = 1;
-	for (int c = 0; c < SANDSH_CG__COUNT; c++)
+	for (int c = 0; c < SANDSH_CG__COUNT; c++) {
 		cg->mount[c] = v1[c];
+		v1[c] = NULL;
+		if (cg->mount[c]) {
+			cg->mount_fd[c] = open(cg->mount[c], O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (cg->mount_fd[c] < 0) {
+				sandsh_err_set(e, errno, "cgroup: open %s", cg->mount[c]);
+				free(v2);
+				sandsh_cgroup_free(cg);
+				return -1;
+			}
+		}
+	}
 	free(v2);
 	return 0;
 fail:
@@ -170,23 +198,24 @@ fail:
  * mounted. */
 #define FOR_EACH_MOUNT(cg, c)                                                   \
 	for (int c = 0; c < ((cg)->version == 2 ? 1 : SANDSH_CG__COUNT); c++) \
-		if ((cg)->mount[c])
+		if ((cg)->mount_fd[c] >= 0)
 
 static int lock_user(struct sandsh_cgroup *cg, struct sandsh_err *e)
 {
-	char path[64];
+	char name[64];
 
-	snprintf(path, sizeof(path), RUNDIR "/user-%u.lock", (unsigned)cg->uid);
-	cg->lock_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	snprintf(name, sizeof(name), "user-%u.lock", (unsigned)cg->uid);
+	cg->lock_fd = openat(cg->run_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (cg->lock_fd < 0)
-		return sandsh_err_set(e, errno, "cgroup: open %s", path);
+		return sandsh_err_set(e, errno, "cgroup: open /run/sandsh/%s", name);
 	/* Only root's processes can hold it (the directory is root's 0700),
 	 * but do not wait forever on a stuck one. */
 	for (int waited = 0; flock(cg->lock_fd, LOCK_EX | LOCK_NB) < 0; waited += 10) {
 		if (errno != EWOULDBLOCK && errno != EINTR)
-			return sandsh_err_set(e, errno, "cgroup: lock %s", path);
+			return sandsh_err_set(e, errno, "cgroup: lock /run/sandsh/%s", name);
 		if (waited >= LOCK_WAIT_MS)
-			return sandsh_err_set(e, 0, "cgroup: %s: busy for %d s", path, LOCK_WAIT_MS / 1000);
+			return sandsh_err_set(e, 0, "cgroup: /run/sandsh/%s: busy for %d s", name,
+					      LOCK_WAIT_MS / 1000);
 		sleep_ms(10);
 	}
 	return 0;
@@ -200,34 +229,35 @@ static void unlock_user(struct sandsh_cgroup *cg)
 	}
 }
 
-/* mkdir every level of rel below mnt; on v2, enable the controllers the
- * level's children need on the way down. */
-static int make_path(const struct sandsh_cgroup *cg, const char *mnt, const char *rel,
-		     const char *enable, struct sandsh_err *e)
+/* mkdir every level of rel below the mount; on v2, enable the controllers
+ * each level's children need on the way down (enable != NULL). */
+static int make_path(const struct sandsh_cgroup *cg, int c, const char *rel, const char *enable,
+		     struct sandsh_err *e)
 {
-	char path[4096];
-	size_t base = (size_t)snprintf(path, sizeof(path), "%s", mnt);
+	char path[4096] = "";
+	size_t len = 0;
 	const char *p = rel;
 
 	for (;;) {
-		if (cg->version == 2 && enable) {
+		if (enable) {
 			char ctl[4200];
-			snprintf(ctl, sizeof(ctl), "%s/cgroup.subtree_control", path);
-			if (write_file(ctl, enable, e) < 0)
+			snprintf(ctl, sizeof(ctl), "%s%scgroup.subtree_control", path, len ? "/" : "");
+			if (write_at(cg->mount_fd[c], cg->mount[c], ctl, enable, e) < 0)
 				return -1;
 		}
 		if (!*p)
 			return 0;
 		const char *slash = strchr(p, '/');
 		size_t n = slash ? (size_t)(slash - p) : strlen(p);
-		if (base + 1 + n >= sizeof(path))
-			return sandsh_err_set(e, ENAMETOOLONG, "cgroup: %s/%s", mnt, rel);
-		path[base++] = '/';
-		memcpy(path + base, p, n);
-		base += n;
-		path[base] = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return sandsh_err_set(e, errno, "cgroup: mkdir %s", path);
+		if (len + 1 + n >= sizeof(path))
+			return sandsh_err_set(e, ENAMETOOLONG, "cgroup: %s/%s", cg->mount[c], rel);
+		if (len)
+			path[len++] = '/';
+		memcpy(path + len, p, n);
+		len += n;
+		path[len] = '\0';
+		if (mkdirat(cg->mount_fd[c], path, 0755) < 0 && errno != EEXIST)
+			return sandsh_err_set(e, errno, "cgroup: mkdir %s/%s", cg->mount[c], path);
 		p += n;
 		if (*p == '/')
 			p++;
@@ -235,95 +265,115 @@ static int make_path(const struct sandsh_cgroup *cg, const char *mnt, const char
 }
 
 /* Removes empty session leaves of the user (crashed sessions) and counts
- * the live ones. Caller holds the user lock, so no session of this user is
- * between creating its leaf and entering it. */
-static int collect(const struct sandsh_cgroup *cg, long *active)
+ * the live ones. The caller holds the user lock, so no session of this user
+ * is between creating its leaf and entering it. */
+static long collect(const struct sandsh_cgroup *cg)
 {
-	*active = 0;
+	long active = 0;
+
 	FOR_EACH_MOUNT(cg, c)
 	{
-		char dir[4200];
+		int dfd = openat(cg->mount_fd[c], cg->user_rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		DIR *d;
 		struct dirent *de;
 
-		snprintf(dir, sizeof(dir), "%s/%s", cg->mount[c], cg->user_rel);
-		d = opendir(dir);
-		if (!d)
+		if (dfd < 0)
 			continue;
+		d = fdopendir(dfd);
+		if (!d) {
+			close(dfd);
+			continue;
+		}
 		while ((de = readdir(d))) {
-			char leaf[4500];
 			if (strncmp(de->d_name, "session-", 8) || de->d_type != DT_DIR)
 				continue;
-			snprintf(leaf, sizeof(leaf), "%s/%s", dir, de->d_name);
-			if (rmdir(leaf) < 0 && c == 0)
-				(*active)++;
+			/* rmdir succeeds only on an empty cgroup. */
+			if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && c == SANDSH_CG_PIDS)
+				active++;
 		}
 		closedir(d);
 	}
-	return 0;
+	return active;
+}
+
+static int limit(const struct sandsh_cgroup *cg, int c, const char *file, const char *value,
+		 struct sandsh_err *e)
+{
+	char rel[4200];
+	int m = cg->version == 2 ? 0 : c;
+
+	snprintf(rel, sizeof(rel), "%s/%s", cg->user_rel, file);
+	return write_at(cg->mount_fd[m], cg->mount[m], rel, value, e);
 }
 
 static int set_limits(const struct sandsh_cgroup *cg, const struct sandsh_policy *p,
 		      struct sandsh_err *e)
 {
-	char path[4200], val[64];
+	bool cpu = p->cpu_max_pct >= 0, mem = p->memory_max >= 0;
+	char val[64];
 
-#define LIMIT(ctrl, file, ...)                                                      \
-	do {                                                                        \
-		snprintf(path, sizeof(path), "%s/%s/%s",                           \
-			 cg->mount[cg->version == 2 ? 0 : (ctrl)], cg->user_rel, file); \
-		snprintf(val, sizeof(val), __VA_ARGS__);                            \
-		if (write_file(path, val, e) < 0)                                   \
-			return -1;                                                  \
-	} while (0)
-
-	LIMIT(SANDSH_CG_PIDS, "pids.max", "%ld", p->pids_max);
+	snprintf(val, sizeof(val), "%ld", p->pids_max);
+	if (limit(cg, SANDSH_CG_PIDS, "pids.max", val, e) < 0)
+		return -1;
 	if (cg->version == 2) {
-		bool cpu = p->cpu_max_pct >= 0, mem = p->memory_max >= 0;
-		char ctrls[512] = "";
-		snprintf(path, sizeof(path), "%s/%s/cgroup.controllers", cg->mount[0], cg->user_rel);
-		read_small(path, ctrls, sizeof(ctrls));
+		char ctrls[512] = "", rel[4200];
+		snprintf(rel, sizeof(rel), "%s/cgroup.controllers", cg->user_rel);
+		read_at(cg->mount_fd[0], rel, ctrls, sizeof(ctrls));
 		/* Reset a limit an earlier policy set, where the controller is on. */
 		if (cpu || has_token(ctrls, "cpu", " \n")) {
 			if (cpu)
-				LIMIT(SANDSH_CG_CPU, "cpu.max", "%ld %d", (long)p->cpu_max_pct * CFS_PERIOD / 100, CFS_PERIOD);
+				snprintf(val, sizeof(val), "%ld %d", (long)p->cpu_max_pct * CFS_PERIOD / 100, CFS_PERIOD);
 			else
-				LIMIT(SANDSH_CG_CPU, "cpu.max", "max %d", CFS_PERIOD);
+				snprintf(val, sizeof(val), "max %d", CFS_PERIOD);
+			if (limit(cg, SANDSH_CG_CPU, "cpu.max", val, e) < 0)
+				return -1;
 		}
 		if (mem || has_token(ctrls, "memory", " \n")) {
 			if (mem)
-				LIMIT(SANDSH_CG_MEMORY, "memory.max", "%lld", (long long)p->memory_max);
+				snprintf(val, sizeof(val), "%lld", (long long)p->memory_max);
 			else
-				LIMIT(SANDSH_CG_MEMORY, "memory.max", "max");
+				snprintf(val, sizeof(val), "max");
+			if (limit(cg, SANDSH_CG_MEMORY, "memory.max", val, e) < 0)
+				return -1;
 		}
-	} else {
-		if (cg->mount[SANDSH_CG_CPU]) {
-			LIMIT(SANDSH_CG_CPU, "cpu.cfs_period_us", "%d", CFS_PERIOD);
-			LIMIT(SANDSH_CG_CPU, "cpu.cfs_quota_us", "%ld",
-			      p->cpu_max_pct >= 0 ? (long)p->cpu_max_pct * CFS_PERIOD / 100 : -1L);
-		}
-		if (cg->mount[SANDSH_CG_MEMORY])
-			LIMIT(SANDSH_CG_MEMORY, "memory.limit_in_bytes", "%lld",
-			      p->memory_max >= 0 ? (long long)p->memory_max : -1LL);
+		return 0;
 	}
-#undef LIMIT
+	if (cg->mount_fd[SANDSH_CG_CPU] >= 0) {
+		snprintf(val, sizeof(val), "%d", CFS_PERIOD);
+		if (limit(cg, SANDSH_CG_CPU, "cpu.cfs_period_us", val, e) < 0)
+			return -1;
+		snprintf(val, sizeof(val), "%ld", cpu ? (long)p->cpu_max_pct * CFS_PERIOD / 100 : -1L);
+		if (limit(cg, SANDSH_CG_CPU, "cpu.cfs_quota_us", val, e) < 0)
+			return -1;
+	}
+	if (cg->mount_fd[SANDSH_CG_MEMORY] >= 0) {
+		snprintf(val, sizeof(val), "%lld", mem ? (long long)p->memory_max : -1LL);
+		if (limit(cg, SANDSH_CG_MEMORY, "memory.limit_in_bytes", val, e) < 0)
+			return -1;
+	}
 	return 0;
 }
 
-int sandsh_cgroup_prepare(struct sandsh_cgroup *cg, const struct sandsh_settings *s,
+int sandsh_cgroup_prepare(struct sandsh_cgroup *cg, int run_fd, const struct sandsh_settings *s,
 			  const struct sandsh_policy *p, uid_t uid, const char *id,
 			  struct sandsh_err *e)
 {
 	char enable[64] = "+pids";
-	long active = 0;
+	long active;
 
 	if (sandsh_cgroup_detect(cg, p->cpu_max_pct >= 0, p->memory_max >= 0, e) < 0)
 		return -1;
 	cg->uid = uid;
+	cg->run_fd = fcntl(run_fd, F_DUPFD_CLOEXEC, 3);
+	if (cg->run_fd < 0) {
+		sandsh_err_set(e, errno, "cgroup: dup");
+		goto fail;
+	}
 	if (asprintf(&cg->user_rel, "%s/user-%u", s->cgroup_parent, (unsigned)uid) < 0 ||
 	    asprintf(&cg->leaf_rel, "%s/session-%s", cg->user_rel, id) < 0) {
 		cg->user_rel = cg->leaf_rel = NULL;
-		return sandsh_err_set(e, ENOMEM, "cgroup");
+		sandsh_err_set(e, ENOMEM, "cgroup");
+		goto fail;
 	}
 	if (cg->version == 2) {
 		if (p->cpu_max_pct >= 0)
@@ -332,37 +382,46 @@ int sandsh_cgroup_prepare(struct sandsh_cgroup *cg, const struct sandsh_settings
 			strcat(enable, " +memory");
 	}
 	if (lock_user(cg, e) < 0)
-		return -1;
-	collect(cg, &active);
+		goto fail;
+	active = collect(cg);
 	if (p->max_sessions > 0 && active >= p->max_sessions) {
 		sandsh_err_deny(e, "session refused: too many sessions (max_sessions %ld)", p->max_sessions);
 		snprintf(e->log, sizeof(e->log), "max_sessions reached (%ld active)", active);
-		unlock_user(cg);
-		return -1;
+		goto fail_release;
 	}
 	FOR_EACH_MOUNT(cg, c)
 	{
 		/* Controllers are enabled down to the user level; the leaf only
-		 * holds processes. */
-		if (make_path(cg, cg->mount[c], cg->user_rel, cg->version == 2 ? enable : NULL, e) < 0 ||
-		    make_path(cg, cg->mount[c], cg->leaf_rel, NULL, e) < 0)
-			goto fail;
+		 * holds processes ("no internal processes" on v2). */
+		if (make_path(cg, c, cg->user_rel, cg->version == 2 ? enable : NULL, e) < 0 ||
+		    make_path(cg, c, cg->leaf_rel, NULL, e) < 0)
+			goto fail_release;
 	}
 	if (set_limits(cg, p, e) < 0)
-		goto fail;
+		goto fail_release;
 	if (cg->version == 2) {
-		char leaf[4200];
-		snprintf(leaf, sizeof(leaf), "%s/%s", cg->mount[0], cg->leaf_rel);
-		cg->leaf_fd = open(leaf, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		cg->leaf_fd = openat(cg->mount_fd[0], cg->leaf_rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (cg->leaf_fd < 0) {
-			sandsh_err_set(e, errno, "cgroup: open %s", leaf);
-			goto fail;
+			sandsh_err_set(e, errno, "cgroup: open %s/%s", cg->mount[0], cg->leaf_rel);
+			goto fail_release;
 		}
 	}
 	return 0;
-fail:
+fail_release:
 	sandsh_cgroup_release(cg);
 	return -1;
+fail:
+	sandsh_cgroup_free(cg);
+	return -1;
+}
+
+static int move_pid(struct sandsh_cgroup *cg, int c, const char *rel, pid_t pid, struct sandsh_err *e)
+{
+	char path[4200], val[32];
+
+	snprintf(path, sizeof(path), "%s%scgroup.procs", rel, *rel ? "/" : "");
+	snprintf(val, sizeof(val), "%d", (int)pid);
+	return write_at(cg->mount_fd[c], cg->mount[c], path, val, e);
 }
 
 int sandsh_cgroup_place(struct sandsh_cgroup *cg, pid_t pid, struct sandsh_err *e)
@@ -372,16 +431,74 @@ int sandsh_cgroup_place(struct sandsh_cgroup *cg, pid_t pid, struct sandsh_err *
 	if (cg->version == 1) {
 		FOR_EACH_MOUNT(cg, c)
 		{
-			char path[4200], val[32];
-			snprintf(path, sizeof(path), "%s/%s/cgroup.procs", cg->mount[c], cg->leaf_rel);
-			snprintf(val, sizeof(val), "%d", (int)pid);
-			if (write_file(path, val, e) < 0) {
+			if (move_pid(cg, c, cg->leaf_rel, pid, e) < 0) {
 				rc = -1;
 				break;
 			}
 		}
 	}
 	unlock_user(cg);
+	return rc;
+}
+
+/* The process's current cgroup in hierarchy c, relative to its mount. */
+static char *current_cgroup(const struct sandsh_cgroup *cg, int c, pid_t pid)
+{
+	char path[64], *line = NULL, *out = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	while (!out && getline(&line, &cap, f) > 0) {
+		char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+		if (!b)
+			continue;
+		*a = *b = '\0';
+		b[1 + strcspn(b + 1, "\n")] = '\0';
+		bool match = cg->version == 2 ? !strcmp(line, "0") && a[1] == '\0'
+					      : has_token(a + 1, ctrl_name[c], ",");
+		if (match)
+			out = strdup(b[1] == '/' ? b + 2 : b + 1);
+	}
+	free(line);
+	fclose(f);
+	return out;
+}
+
+int sandsh_cgroup_enter(struct sandsh_cgroup *cg, pid_t pid, struct sandsh_err *e)
+{
+	int rc = 0;
+
+	FOR_EACH_MOUNT(cg, c)
+	{
+		free(cg->origin[c]);
+		cg->origin[c] = current_cgroup(cg, c, pid);
+		if (!cg->origin[c]) {
+			rc = sandsh_err_set(e, 0, "cgroup: cannot tell where process %d is", (int)pid);
+			break;
+		}
+		if (move_pid(cg, c, cg->leaf_rel, pid, e) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	unlock_user(cg);
+	return rc;
+}
+
+int sandsh_cgroup_leave(struct sandsh_cgroup *cg, pid_t pid)
+{
+	struct sandsh_err ignored = { 0 };
+	int rc = 0;
+
+	FOR_EACH_MOUNT(cg, c)
+	{
+		if (cg->origin[c] && move_pid(cg, c, cg->origin[c], pid, &ignored) < 0)
+			rc = -1;
+	}
 	return rc;
 }
 
@@ -399,26 +516,40 @@ void sandsh_cgroup_release(struct sandsh_cgroup *cg)
 	}
 	FOR_EACH_MOUNT(cg, c)
 	{
-		char path[4200];
-		snprintf(path, sizeof(path), "%s/%s", cg->mount[c], cg->leaf_rel);
 		/* The last exiting tasks may still be leaving the cgroup. */
-		for (int i = 0; i < 200 && rmdir(path) < 0 && errno == EBUSY; i++)
+		for (int i = 0; i < 200 && unlinkat(cg->mount_fd[c], cg->leaf_rel, AT_REMOVEDIR) < 0 &&
+				errno == EBUSY;
+		     i++)
 			sleep_ms(5);
-		snprintf(path, sizeof(path), "%s/%s", cg->mount[c], cg->user_rel);
-		rmdir(path); /* fails while other sessions of the user live */
+		/* Fails while other sessions of the user live. */
+		unlinkat(cg->mount_fd[c], cg->user_rel, AT_REMOVEDIR);
 	}
 	sandsh_cgroup_free(cg);
+}
+
+void sandsh_cgroup_forget(struct sandsh_cgroup *cg)
+{
+	/* A close, not an unlock: the lock belongs to the parent. */
+	if (cg->lock_fd >= 0)
+		close(cg->lock_fd);
+	if (cg->leaf_fd >= 0)
+		close(cg->leaf_fd);
+	if (cg->run_fd >= 0)
+		close(cg->run_fd);
+	for (int c = 0; c < SANDSH_CG__COUNT; c++)
+		if (cg->mount_fd[c] >= 0)
+			close(cg->mount_fd[c]);
+	init_fds(cg);
 }
 
 void sandsh_cgroup_free(struct sandsh_cgroup *cg)
 {
 	unlock_user(cg);
-	if (cg->leaf_fd >= 0)
-		close(cg->leaf_fd);
-	cg->leaf_fd = -1;
+	sandsh_cgroup_forget(cg);
 	for (int c = 0; c < SANDSH_CG__COUNT; c++) {
 		free(cg->mount[c]);
-		cg->mount[c] = NULL;
+		free(cg->origin[c]);
+		cg->mount[c] = cg->origin[c] = NULL;
 	}
 	free(cg->user_rel);
 	free(cg->leaf_rel);
@@ -426,25 +557,16 @@ void sandsh_cgroup_free(struct sandsh_cgroup *cg)
 	cg->version = 0;
 }
 
-void sandsh_cgroup_forget(struct sandsh_cgroup *cg)
-{
-	if (cg->lock_fd >= 0)
-		close(cg->lock_fd); /* a close, not an unlock: the parent keeps it */
-	if (cg->leaf_fd >= 0)
-		close(cg->leaf_fd);
-	cg->lock_fd = cg->leaf_fd = -1;
-}
-
 long long sandsh_cgroup_read_leaf(const struct sandsh_cgroup *cg, enum sandsh_cg_ctrl c,
 				  const char *rel, const char *v2file, const char *v1file)
 {
 	char path[4200], buf[64];
-	const char *mnt = cg->mount[cg->version == 2 ? 0 : c];
+	int m = cg->version == 2 ? 0 : (int)c;
 
-	if (!mnt)
+	if (cg->mount_fd[m] < 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/%s/%s", mnt, rel, cg->version == 2 ? v2file : v1file);
-	if (read_small(path, buf, sizeof(buf)) < 0)
+	snprintf(path, sizeof(path), "%s/%s", rel, cg->version == 2 ? v2file : v1file);
+	if (read_at(cg->mount_fd[m], path, buf, sizeof(buf)) < 0)
 		return -1;
 	if (!strncmp(buf, "max", 3))
 		return -2;

@@ -232,7 +232,9 @@ int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *
 		       const struct sandsh_user *u, const struct sandsh_settings *s,
 		       const struct sandsh_policy *p, struct sandsh_err *e)
 {
-	struct sandsh_cgroup cg = { .leaf_fd = -1, .lock_fd = -1 };
+	struct sandsh_cgroup cg = { .leaf_fd = -1, .lock_fd = -1, .run_fd = -1,
+				    .mount_fd = { -1, -1, -1 } };
+	int run_fd = -1;
 	char tty[64];
 	struct sandsh_launch l;
 	char id[17], ttybuf[64], frombuf[64];
@@ -299,8 +301,15 @@ int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *
 
 	/* 4. The user's cgroup and this session's leaf (max_sessions is
 	 * enforced here); the user's lock is held until the child is in. */
-	if (l.confined && sandsh_cgroup_prepare(&cg, s, p, u->uid, id, e) < 0)
-		goto out;
+	if (l.confined) {
+		run_fd = open(RUNDIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (run_fd < 0) {
+			sandsh_err_set(e, errno, "open %s", RUNDIR);
+			goto out;
+		}
+		if (sandsh_cgroup_prepare(&cg, run_fd, s, p, u->uid, id, e) < 0)
+			goto out;
+	}
 
 	snprintf(tty, sizeof(tty), "%s", tty_name(ttybuf, sizeof(ttybuf)));
 	sandsh_log(LOG_NOTICE, "session open id=%s user=%s uid=%u via=shell rootfs=%s pids_max=%ld tty=%s from=%s",
@@ -318,6 +327,7 @@ int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *
 		close(sync_pipe[1]);
 		close(report_pipe[0]);
 		close(sfd);
+		close(run_fd);
 		sandsh_cgroup_forget(&cg);
 		sandsh_init_main(&l);
 	}
@@ -373,6 +383,8 @@ closed:
 		   status >= 0 ? status : SANDSH_EXIT_FAILURE, elapsed_ms(&t0));
 out:
 	sandsh_cgroup_release(&cg); /* idempotent; also after a failed prepare */
+	if (run_fd >= 0)
+		close(run_fd);
 	for (int i = 0; i < 2; i++) {
 		if (sync_pipe[i] >= 0)
 			close(sync_pipe[i]);

@@ -16,29 +16,39 @@ enum sandsh_cg_ctrl { SANDSH_CG_PIDS, SANDSH_CG_CPU, SANDSH_CG_MEMORY, SANDSH_CG
 struct sandsh_cgroup {
 	int version;                    /* 2 or 1; 0 before prepare */
 	char *mount[SANDSH_CG__COUNT];  /* v1: mount point per controller (NULL: not used); v2: [0] only */
+	int mount_fd[SANDSH_CG__COUNT]; /* O_PATH fds of those mount points: everything below is
+	                                 * done relative to them, so it keeps working after the
+	                                 * caller's root changed (PAM) */
+	int run_fd;                     /* /run/sandsh, for the user lock */
 	char *user_rel;                 /* "<cgroup_parent>/user-<uid>" */
 	char *leaf_rel;                 /* user_rel + "/session-<id>" */
 	int leaf_fd;                    /* v2: O_PATH fd of the leaf for CLONE_INTO_CGROUP */
 	int lock_fd;                    /* per-user lock under /run/sandsh, held until placed */
+	char *origin[SANDSH_CG__COUNT]; /* enter(): the process's cgroup before, relative */
 	uid_t uid;
 };
 
-/* Detects the hierarchy, takes the user's lock, removes leftover (empty)
+/* Detects the hierarchy (run_fd: an fd of /run/sandsh), takes the user's lock, removes leftover (empty)
  * session leaves, enforces max_sessions (status 1), creates the user cgroup
  * with pids.max (memory and CPU limits too) and this session's leaf. The
  * lock stays held until sandsh_cgroup_placed(). */
-int sandsh_cgroup_prepare(struct sandsh_cgroup *cg, const struct sandsh_settings *s,
+int sandsh_cgroup_prepare(struct sandsh_cgroup *cg, int run_fd, const struct sandsh_settings *s,
 			  const struct sandsh_policy *p, uid_t uid, const char *id,
 			  struct sandsh_err *e);
 /* v1: moves pid into the leaf of every hierarchy (v2 used CLONE_INTO_CGROUP).
  * Then releases the lock. */
 int sandsh_cgroup_place(struct sandsh_cgroup *cg, pid_t pid, struct sandsh_err *e);
+/* Moves pid into the leaf on v1 and v2 alike (a process that already
+ * exists: the PAM caller), saving where it was; then releases the lock. */
+int sandsh_cgroup_enter(struct sandsh_cgroup *cg, pid_t pid, struct sandsh_err *e);
+/* Moves pid back to where sandsh_cgroup_enter() found it. */
+int sandsh_cgroup_leave(struct sandsh_cgroup *cg, pid_t pid);
 /* After the session: removes the leaf (and the user cgroup when it was the
  * last); idempotent, never fails the caller. */
 void sandsh_cgroup_release(struct sandsh_cgroup *cg);
 
 /* For --list: reads "pids.current" style values of a leaf. Returns -1 if
- * absent. */
+ * absent, -2 for "max". */
 long long sandsh_cgroup_read_leaf(const struct sandsh_cgroup *cg, enum sandsh_cg_ctrl c,
 				  const char *rel, const char *v2file, const char *v1file);
 /* Detection only (for --list). */
