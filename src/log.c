@@ -1,27 +1,79 @@
-/* Audit log lines to syslog. Runs in the outer process (euid 0), which
- * never changes its root, so /dev/log stays reachable. */
+/* Audit log lines to syslog's socket (RFC 3164 framing, like syslog(3)),
+ * on a socket of our own: connected before the root changes and invisible
+ * to the host application's syslog state. Outer process or PAM caller. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "sandsh/log.h"
 
+static int log_fd = -1;
+static int log_facility = LOG_AUTHPRIV;
+static int log_type = SOCK_DGRAM;
+
+static int connect_log(int type)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 void sandsh_log_open(int facility)
 {
-	/* LOG_NDELAY: connect now, before anything could change /dev/log. */
-	openlog("sandsh", LOG_PID | LOG_NDELAY, facility);
+	log_facility = facility;
+	if (log_fd >= 0)
+		return;
+	log_type = SOCK_DGRAM;
+	log_fd = connect_log(log_type);
+	if (log_fd < 0 && errno == EPROTOTYPE) {
+		log_type = SOCK_STREAM;
+		log_fd = connect_log(log_type);
+	}
+}
+
+void sandsh_log_close(void)
+{
+	if (log_fd >= 0)
+		close(log_fd);
+	log_fd = -1;
 }
 
 void sandsh_log(int priority, const char *fmt, ...)
 {
-	char line[2048];
+	char text[2048], line[2200], stamp[32];
+	struct tm tm;
+	time_t now = time(NULL);
 	va_list ap;
+	int n;
 
+	if (log_fd < 0)
+		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	for (char *p = line; *p; p++)
+	for (char *p = text; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
-	syslog(priority, "%s", line);
+	strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", localtime_r(&now, &tm));
+	n = snprintf(line, sizeof(line), "<%d>%s sandsh[%d]: %s", log_facility | LOG_PRI(priority), stamp,
+		     (int)getpid(), text);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = (int)sizeof(line) - 1;
+	/* A stream socket needs a terminator; a datagram is its own frame. */
+	(void)!send(log_fd, line, (size_t)n + (log_type == SOCK_STREAM), MSG_NOSIGNAL);
 }

@@ -251,10 +251,7 @@ int main(int argc, char **argv)
 		log_diags(&u, &d);
 		die(SANDSH_EXIT_FAILURE, "policy: invalid, session refused (see the system log)");
 	}
-	if (sandsh_policy_settings(pf)->log_facility != LOG_AUTHPRIV) {
-		closelog();
-		sandsh_log_open(sandsh_policy_settings(pf)->log_facility);
-	}
+	sandsh_log_open(sandsh_policy_settings(pf)->log_facility);
 	if (u.uid == 0 && !sandsh_policy_settings(pf)->allow_root) {
 		sandsh_log(LOG_WARNING, "denied user=%s uid=0 reason=root is not allowed", u.name);
 		die(SANDSH_EXIT_DENIED, "session refused: root is not allowed");

@@ -338,6 +338,27 @@ static int dev_tree(const struct sandsh_launch *l, int root, struct sandsh_err *
 	if (mount_new_fs(root, "/dev/pts", "devpts", ptsopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e) < 0 ||
 	    mount_new_fs(root, "/dev/shm", "tmpfs", shmopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e) < 0)
 		goto fail;
+	/* The host's syslog socket, for a PAM caller (sshd, su, login) that
+	 * keeps logging from inside; absent on the host, absent here. */
+	if (l->dev_log) {
+		int src = open("/dev/log", O_PATH | O_CLOEXEC), f, rc;
+		if (src >= 0) {
+			f = openat(dev, "log", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+			if (f >= 0)
+				close(f);
+			f = openat(dev, "log", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			if (f < 0) {
+				sandsh_err_set(e, errno, "create /dev/log");
+				close(src);
+				goto fail;
+			}
+			rc = bind_fd(src, f, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV, "/dev/log", e);
+			close(src);
+			close(f);
+			if (rc < 0)
+				goto fail;
+		}
+	}
 	close(dev);
 	return 0;
 fail:
@@ -345,7 +366,7 @@ fail:
 	return -1;
 }
 
-int sandsh_rootfs_setup(const struct sandsh_launch *l, struct sandsh_err *e)
+int sandsh_rootfs_build(const struct sandsh_launch *l, struct sandsh_err *e)
 {
 	const struct sandsh_policy *p = l->policy;
 	struct mount_attr attr = { 0 };
@@ -355,9 +376,9 @@ int sandsh_rootfs_setup(const struct sandsh_launch *l, struct sandsh_err *e)
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return sandsh_err_set(e, errno, "make / private");
 
-	/* The rootfs, walked again from this namespace (an fd from the outer
-	 * process names the outer namespace's mounts), cloned with its
-	 * submounts and mounted over itself here; tree stays the new root. */
+	/* The rootfs, walked again from this namespace (an fd from before the
+	 * unshare names the old namespace's mounts), cloned with its submounts
+	 * and mounted over itself here; tree stays the new root. */
 	rootfs = sandsh_fs_open_trusted_dir(p->rootfs, e);
 	if (rootfs < 0)
 		return sandsh_err_wrap(e, "rootfs");
@@ -374,40 +395,47 @@ int sandsh_rootfs_setup(const struct sandsh_launch *l, struct sandsh_err *e)
 	}
 	if (attach(tree, rootfs, "rootfs", e) < 0)
 		goto fail;
-
 	if (policy_mounts(l, tree, e) < 0 || user_db(l, tree, e) < 0 || dev_tree(l, tree, e) < 0)
 		goto fail;
-	{
-		static const char *const none[] = { NULL };
-		/* proc of this PID namespace: we are its PID 1. */
-		if (mount_new_fs(tree, "/proc", "proc", none,
-				 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e) < 0)
-			goto fail;
-	}
-
-	/* pivot_root(".", "."): the old root ends up stacked on the new one and
-	 * is detached at once, so nothing of the host stays reachable. */
-	if (fchdir(tree) < 0) {
-		sandsh_err_set(e, errno, "chdir to new root");
-		goto fail;
-	}
-	if (syscall(SYS_pivot_root, ".", ".") < 0) {
-		sandsh_err_set(e, errno, "pivot_root");
-		goto fail;
-	}
-	if (umount2(".", MNT_DETACH) < 0) {
-		sandsh_err_set(e, errno, "detach old root");
-		goto fail;
-	}
-	if (chdir("/") < 0) {
-		sandsh_err_set(e, errno, "chdir /");
-		goto fail;
-	}
-	close(tree);
 	close(rootfs);
-	return 0;
+	return tree;
 fail:
 	close(tree);
 	close(rootfs);
 	return -1;
+}
+
+int sandsh_rootfs_mount_proc(int tree, struct sandsh_err *e)
+{
+	static const char *const none[] = { NULL };
+
+	/* Must run in the new PID namespace: proc shows the PID namespace of
+	 * the process that creates it. */
+	return mount_new_fs(tree, "/proc", "proc", none, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
+}
+
+int sandsh_rootfs_pivot(int tree, struct sandsh_err *e)
+{
+	/* pivot_root(".", "."): the old root ends up stacked on the new one and
+	 * is detached at once, so nothing of the host stays reachable. */
+	if (fchdir(tree) < 0)
+		return sandsh_err_set(e, errno, "chdir to new root");
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return sandsh_err_set(e, errno, "pivot_root");
+	if (umount2(".", MNT_DETACH) < 0)
+		return sandsh_err_set(e, errno, "detach old root");
+	if (chdir("/") < 0)
+		return sandsh_err_set(e, errno, "chdir /");
+	return 0;
+}
+
+int sandsh_rootfs_setup(const struct sandsh_launch *l, struct sandsh_err *e)
+{
+	int tree = sandsh_rootfs_build(l, e), rc;
+
+	if (tree < 0)
+		return -1;
+	rc = sandsh_rootfs_mount_proc(tree, e) < 0 || sandsh_rootfs_pivot(tree, e) < 0 ? -1 : 0;
+	close(tree);
+	return rc;
 }

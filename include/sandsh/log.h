@@ -1,10 +1,16 @@
-/* Audit log (SPEC §6): syslog, ident "sandsh", the policy's facility. */
+/* Audit log (SPEC §6): syslog lines with ident "sandsh", sent on a private
+ * socket, so the PAM module never touches the host application's own
+ * openlog() state. */
 #ifndef SANDSH_LOG_H
 #define SANDSH_LOG_H
 
+/* Connects to /dev/log now (before any root change); facility as LOG_*.
+ * May be called again to change the facility. Never fails: without a
+ * syslog socket, lines are dropped like syslog(3) does. */
 void sandsh_log_open(int facility);
-/* One line at LOG_NOTICE (LOG_WARNING for denied/error); control
- * characters in the formatted text are replaced so a line stays one line. */
+/* One line at the given LOG_* priority; control characters in the text
+ * are replaced so a line stays one line. */
 void sandsh_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sandsh_log_close(void);
 
 #endif

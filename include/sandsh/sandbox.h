@@ -21,6 +21,7 @@ struct sandsh_launch {
 	char *passwd_text;      /* generated /etc/passwd, or NULL */
 	char *group_text;       /* generated /etc/group, or NULL */
 	gid_t tty_gid;          /* host "tty" group for devpts, or (gid_t)-1 */
+	bool dev_log;           /* bind the host's /dev/log (PAM callers log) */
 	int sync_fd;            /* child: read end; EOF means the outer is gone */
 	int report_fd;          /* child: write end for a failure report */
 	mode_t caller_umask;
@@ -33,7 +34,14 @@ struct sandsh_report {
 	char msg[sizeof(((struct sandsh_err *)0)->msg)];
 };
 
-/* rootfs.c — euid 0, in the new mount/PID namespaces, before pivot_root. */
+/* rootfs.c — euid 0, in the new mount namespace. build() makes / private
+ * and assembles the new root (rootfs, policy mounts, passwd/group, /dev)
+ * and returns its fd; mount_proc() must run inside the new PID namespace;
+ * pivot() makes the tree the root and detaches the old one. setup() is all
+ * three, for a caller that is PID 1 itself. */
+int sandsh_rootfs_build(const struct sandsh_launch *l, struct sandsh_err *e);
+int sandsh_rootfs_mount_proc(int tree, struct sandsh_err *e);
+int sandsh_rootfs_pivot(int tree, struct sandsh_err *e);
 int sandsh_rootfs_setup(const struct sandsh_launch *l, struct sandsh_err *e);
 
 /* ns.c */
