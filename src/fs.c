@@ -208,3 +208,20 @@ int sandsh_fs_write_all(int fd, const void *buf, size_t len)
 	}
 	return 0;
 }
+
+int sandsh_fs_rundir(struct sandsh_err *e)
+{
+	struct stat st;
+	int fd;
+
+	if (mkdir(SANDSH_RUNDIR, 0700) < 0 && errno != EEXIST)
+		return sandsh_err_set(e, errno, "mkdir %s", SANDSH_RUNDIR);
+	fd = open(SANDSH_RUNDIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return sandsh_err_set(e, errno, "open %s", SANDSH_RUNDIR);
+	if (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 077)) {
+		close(fd);
+		return sandsh_err_set(e, 0, "%s: not a root-owned 0700 directory", SANDSH_RUNDIR);
+	}
+	return fd;
+}

@@ -175,6 +175,16 @@ void sandsh_ident_free(struct sandsh_user *u)
 	memset(u, 0, sizeof(*u));
 }
 
+gid_t sandsh_ident_tty_gid(void)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+
+	if (getgrnam_r("tty", &gr, buf, sizeof(buf), &res) == 0 && res)
+		return gr.gr_gid;
+	return (gid_t)-1;
+}
+
 int sandsh_ident_short_hostname(char *buf, size_t len)
 {
 	char *dot;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,7 +16,7 @@
 #include "sandsh/fs.h"
 #include "sandsh/registry.h"
 
-#define SESSDIR "/run/sandsh/sessions"
+#define SESSDIR SANDSH_RUNDIR "/sessions"
 
 /* Field 22 of /proc/PID/stat: start time in clock ticks since boot. */
 static long long start_ticks(pid_t pid)
@@ -40,35 +41,50 @@ static long long start_ticks(pid_t pid)
 	return v;
 }
 
-int sandsh_registry_add(const struct sandsh_session_info *s, struct sandsh_err *e)
+void sandsh_registry_new_id(char out[17])
+{
+	unsigned char r[8];
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		struct timespec ts;
+		pid_t pid = getpid();
+		clock_gettime(CLOCK_REALTIME, &ts);
+		memcpy(r, &ts.tv_nsec, 4);
+		memcpy(r + 4, &pid, 4);
+	}
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02x", r[i]);
+}
+
+int sandsh_registry_add(int run_fd, const struct sandsh_session_info *s, struct sandsh_err *e)
 {
 	char path[128], line[1024];
 	int fd, n;
 
-	if (mkdir(SESSDIR, 0700) < 0 && errno != EEXIST)
+	if (mkdirat(run_fd, "sessions", 0700) < 0 && errno != EEXIST)
 		return sandsh_err_set(e, errno, "mkdir %s", SESSDIR);
-	snprintf(path, sizeof(path), SESSDIR "/%s", s->id);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	snprintf(path, sizeof(path), "sessions/%s", s->id);
+	fd = openat(run_fd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return sandsh_err_set(e, errno, "create %s", path);
+		return sandsh_err_set(e, errno, "create %s/%s", SANDSH_RUNDIR, path);
 	n = snprintf(line, sizeof(line), "%s %u %s %d %lld %lld %s %s\n", s->id, (unsigned)s->uid, s->user,
 		     (int)s->pid, start_ticks(s->pid), s->started, s->tty, s->leaf_rel);
 	if (sandsh_fs_write_all(fd, line, (size_t)n) < 0) {
-		sandsh_err_set(e, errno, "write %s", path);
+		sandsh_err_set(e, errno, "write %s/%s", SANDSH_RUNDIR, path);
 		close(fd);
-		unlink(path);
+		unlinkat(run_fd, path, 0);
 		return -1;
 	}
 	close(fd);
 	return 0;
 }
 
-void sandsh_registry_remove(const char *id)
+void sandsh_registry_remove(int run_fd, const char *id)
 {
 	char path[128];
 
-	snprintf(path, sizeof(path), SESSDIR "/%s", id);
-	unlink(path);
+	snprintf(path, sizeof(path), "sessions/%s", id);
+	unlinkat(run_fd, path, 0);
 }
 
 static void human(long long bytes, char *buf, size_t len)

@@ -366,6 +366,41 @@ fail:
 	return -1;
 }
 
+/* /etc/passwd and /etc/group naming root, the user and the user's groups
+ * only, so users cannot list each other. */
+int sandsh_rootfs_user_db(const struct sandsh_user *u, const struct sandsh_policy *p, char **passwd,
+			  char **group)
+{
+	size_t size = 0;
+	FILE *f;
+
+	*passwd = *group = NULL;
+	f = open_memstream(passwd, &size);
+	if (!f)
+		return -1;
+	if (u->uid != 0)
+		fprintf(f, "root:x:0:0:root:/root:/bin/sh\n");
+	fprintf(f, "%s:x:%u:%u:%s:%s:%s\n", u->name, (unsigned)u->uid, (unsigned)u->gid, u->gecos,
+		p->home, p->shell);
+	if (fclose(f) != 0)
+		return -1;
+	f = open_memstream(group, &size);
+	if (!f)
+		return -1;
+	bool root_listed = false;
+	for (size_t i = 0; i < u->n_gids; i++) {
+		if (!u->group_names[i])
+			continue;
+		/* Members: the user, for supplementary groups; nobody else. */
+		fprintf(f, "%s:x:%u:%s\n", u->group_names[i], (unsigned)u->gids[i],
+			i == 0 ? "" : u->name);
+		root_listed |= u->gids[i] == 0;
+	}
+	if (!root_listed)
+		fprintf(f, "root:x:0:\n");
+	return fclose(f) != 0 ? -1 : 0;
+}
+
 int sandsh_rootfs_build(const struct sandsh_launch *l, struct sandsh_err *e)
 {
 	const struct sandsh_policy *p = l->policy;

@@ -30,85 +30,9 @@
 #include "sandsh/sandbox.h"
 #include "sandsh/session.h"
 
-#define RUNDIR "/run/sandsh"
 #define KILL_GRACE_S 5
 
 static const int forwarded[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
-
-/* Root-owned 0700 runtime directory (SECURITY 8); also the staging point
- * PID 1 mounts its private tmpfs on. */
-static int ensure_rundir(struct sandsh_err *e)
-{
-	struct stat st;
-
-	if (mkdir(RUNDIR, 0700) < 0 && errno != EEXIST)
-		return sandsh_err_set(e, errno, "mkdir %s", RUNDIR);
-	if (lstat(RUNDIR, &st) < 0)
-		return sandsh_err_set(e, errno, "stat %s", RUNDIR);
-	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077))
-		return sandsh_err_set(e, 0, "%s: not a root-owned 0700 directory", RUNDIR);
-	return 0;
-}
-
-static void session_id(char out[17])
-{
-	unsigned char r[8];
-
-	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		memcpy(r, &ts.tv_nsec, 4);
-		pid_t pid = getpid();
-		memcpy(r + 4, &pid, 4);
-	}
-	for (int i = 0; i < 8; i++)
-		snprintf(out + 2 * i, 3, "%02x", r[i]);
-}
-
-/* /etc/passwd and /etc/group naming root, the user and the user's groups
- * only, so users cannot list each other. */
-static int user_db_text(const struct sandsh_user *u, const struct sandsh_policy *p,
-			char **passwd, char **group)
-{
-	size_t size = 0;
-	FILE *f;
-
-	*passwd = *group = NULL;
-	f = open_memstream(passwd, &size);
-	if (!f)
-		return -1;
-	if (u->uid != 0)
-		fprintf(f, "root:x:0:0:root:/root:/bin/sh\n");
-	fprintf(f, "%s:x:%u:%u:%s:%s:%s\n", u->name, (unsigned)u->uid, (unsigned)u->gid, u->gecos,
-		p->home, p->shell);
-	if (fclose(f) != 0)
-		return -1;
-	f = open_memstream(group, &size);
-	if (!f)
-		return -1;
-	bool root_listed = false;
-	for (size_t i = 0; i < u->n_gids; i++) {
-		if (!u->group_names[i])
-			continue;
-		/* Members: the user, for supplementary groups; nobody else. */
-		fprintf(f, "%s:x:%u:%s\n", u->group_names[i], (unsigned)u->gids[i],
-			i == 0 ? "" : u->name);
-		root_listed |= u->gids[i] == 0;
-	}
-	if (!root_listed)
-		fprintf(f, "root:x:0:\n");
-	return fclose(f) != 0 ? -1 : 0;
-}
-
-static gid_t tty_gid(void)
-{
-	struct group gr, *res = NULL;
-	char buf[4096];
-
-	if (getgrnam_r("tty", &gr, buf, sizeof(buf), &res) == 0 && res)
-		return gr.gr_gid;
-	return (gid_t)-1;
-}
 
 static const char *tty_name(char *buf, size_t len)
 {
@@ -252,12 +176,13 @@ int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *
 	l.exec_path = p->shell;
 	l.caller_umask = c->umask;
 	memcpy(l.caller_rlimits, c->rlimits, sizeof(l.caller_rlimits));
-	session_id(id);
+	sandsh_registry_new_id(id);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	/* 1. Runtime directory, verified rootfs, generated user database. */
 	if (l.confined) {
-		if (ensure_rundir(e) < 0)
+		run_fd = sandsh_fs_rundir(e);
+		if (run_fd < 0)
 			goto out;
 		/* Checked here for a clean refusal; PID 1 walks it again. */
 		int rfd = sandsh_fs_open_trusted_dir(p->rootfs, e);
@@ -267,11 +192,11 @@ int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *
 			goto out;
 		}
 		close(rfd);
-		if (user_db_text(u, p, &l.passwd_text, &l.group_text) < 0) {
+		if (sandsh_rootfs_user_db(u, p, &l.passwd_text, &l.group_text) < 0) {
 			sandsh_err_set(e, errno, "generate /etc/passwd");
 			goto out;
 		}
-		l.tty_gid = tty_gid();
+		l.tty_gid = sandsh_ident_tty_gid();
 	}
 	/* 2. The inner command line and environment. */
 	l.argv = sandsh_args_inner_argv(a, p->shell);
@@ -302,11 +227,6 @@ int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *
 	/* 4. The user's cgroup and this session's leaf (max_sessions is
 	 * enforced here); the user's lock is held until the child is in. */
 	if (l.confined) {
-		run_fd = open(RUNDIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (run_fd < 0) {
-			sandsh_err_set(e, errno, "open %s", RUNDIR);
-			goto out;
-		}
 		if (sandsh_cgroup_prepare(&cg, run_fd, s, p, u->uid, id, e) < 0)
 			goto out;
 	}
@@ -348,7 +268,7 @@ int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *
 		};
 		memcpy(info.id, id, sizeof(info.id));
 		/* Only --list reads it: a failure here does not stop the session. */
-		sandsh_registry_add(&info, &(struct sandsh_err){ 0 });
+		sandsh_registry_add(run_fd, &info, &(struct sandsh_err){ 0 });
 	}
 
 	/* 7. Let PID 1 go and supervise it. */
@@ -378,7 +298,7 @@ int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *
 	}
 closed:
 	/* 8. Teardown: every process of the session is gone with PID 1. */
-	sandsh_registry_remove(id);
+	sandsh_registry_remove(run_fd, id);
 	sandsh_log(LOG_NOTICE, "session close id=%s user=%s status=%d duration_ms=%ld", id, u->name,
 		   status >= 0 ? status : SANDSH_EXIT_FAILURE, elapsed_ms(&t0));
 out:

@@ -25,6 +25,9 @@ int sandsh_ident_from_uid(uid_t uid, struct sandsh_user *u, struct sandsh_err *e
 int sandsh_ident_from_name(const char *name, struct sandsh_user *u, struct sandsh_err *e);
 void sandsh_ident_free(struct sandsh_user *u);
 
+/* The host's "tty" group (devpts gid=), or (gid_t)-1. */
+gid_t sandsh_ident_tty_gid(void);
+
 /* The host's short hostname (up to the first dot), for "%h". */
 int sandsh_ident_short_hostname(char *buf, size_t len);
 

@@ -18,8 +18,11 @@ struct sandsh_session_info {
 	const char *leaf_rel; /* cgroup leaf, or "-" */
 };
 
-int sandsh_registry_add(const struct sandsh_session_info *s, struct sandsh_err *e);
-void sandsh_registry_remove(const char *id);
+/* A new random session id: 16 hex digits. */
+void sandsh_registry_new_id(char out[17]);
+/* run_fd: an fd of /run/sandsh (see sandsh_fs_rundir()). */
+int sandsh_registry_add(int run_fd, const struct sandsh_session_info *s, struct sandsh_err *e);
+void sandsh_registry_remove(int run_fd, const char *id);
 /* Prints the live sessions (and drops entries whose process is gone). */
 int sandsh_registry_list(FILE *out);
 

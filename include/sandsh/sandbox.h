@@ -43,6 +43,9 @@ int sandsh_rootfs_build(const struct sandsh_launch *l, struct sandsh_err *e);
 int sandsh_rootfs_mount_proc(int tree, struct sandsh_err *e);
 int sandsh_rootfs_pivot(int tree, struct sandsh_err *e);
 int sandsh_rootfs_setup(const struct sandsh_launch *l, struct sandsh_err *e);
+/* The generated /etc/passwd and /etc/group texts (malloc'd). 0 or -1. */
+int sandsh_rootfs_user_db(const struct sandsh_user *u, const struct sandsh_policy *p, char **passwd,
+			  char **group);
 
 /* ns.c */
 /* clone3() with the namespaces the policy asks for, CLONE_PIDFD, and
