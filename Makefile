@@ -4,6 +4,7 @@
 VERSION     := 0.1.0
 PREFIX      ?= /usr/local
 SBINDIR     ?= $(PREFIX)/sbin
+PAMDIR      ?= $(shell pkg-config --variable=libdir pam 2>/dev/null || echo /lib)/security
 SYSCONFDIR  ?= /etc
 DESTDIR     ?=
 BUILD       ?= build
@@ -30,7 +31,7 @@ HEADERS     := $(wildcard include/sandsh/*.h)
 
 .PHONY: all deps install uninstall check unit integration demo clean
 
-all: $(BUILD)/.deps-build $(BUILD)/sandsh
+all: $(BUILD)/.deps-build $(BUILD)/sandsh $(BUILD)/pam_sandsh.so
 
 $(BUILD)/.deps-build: scripts/deps.sh
 	@mkdir -p $(BUILD)
@@ -55,6 +56,19 @@ $(BUILD)/sandsh: $(BUILD)/obj/main.o $(BUILD)/libsandsh.a
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+$(BUILD)/obj/pam_sandsh.o: pam/pam_sandsh.c $(HEADERS) Makefile $(BUILD)/.deps-build
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The module links the same core archive; the version script keeps every
+# core symbol out of the caller's namespace.
+$(BUILD)/pam_sandsh.so: $(BUILD)/obj/pam_sandsh.o $(BUILD)/libsandsh.a pam/pam_sandsh.map
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -shared -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed \
+		-Wl,--version-script=pam/pam_sandsh.map -o $@ $(BUILD)/obj/pam_sandsh.o $(BUILD)/libsandsh.a \
+		$(LIBS) -lpam
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsandsh.a $(HEADERS) $(BUILD)/.deps-check
 	@mkdir -p $(dir $@)
 	@echo "  CCLD    $@"
@@ -63,6 +77,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsandsh.a $(HEADERS) $(BUILD)/.deps-
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/sandsh
 	install -o root -g root -m 4755 $(BUILD)/sandsh $(DESTDIR)$(SBINDIR)/sandsh
+	install -d $(DESTDIR)$(PAMDIR)
+	install -o root -g root -m 0644 $(BUILD)/pam_sandsh.so $(DESTDIR)$(PAMDIR)/pam_sandsh.so
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/sandsh/sandsh.conf ]; then \
 		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/sandsh/sandsh.conf"; \
 	else \
@@ -70,7 +86,7 @@ install: all
 	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/sandsh
+	rm -f $(DESTDIR)$(SBINDIR)/sandsh $(DESTDIR)$(PAMDIR)/pam_sandsh.so
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

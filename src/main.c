@@ -3,6 +3,7 @@
  * the session. The only file that calls exit(). */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,29 @@ static void check_privileges(void)
 		    outside != 0 || count != 4294967295UL || strchr(map, '\n') != map + n - 1)
 			die(SANDSH_EXIT_FAILURE, "refusing to run inside a user namespace");
 	}
+}
+
+/* Started inside a session pam_sandsh already placed: the rootfs is nosuid,
+ * so this process has no privilege at all, and there is nothing to nest.
+ * Run the user's shell from the sandbox's passwd, as the user would. */
+__attribute__((noreturn)) static void run_nested(const struct sandsh_args *a, char **env)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096], **argv;
+	const char *base;
+
+	if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) != 0 || !res)
+		die(SANDSH_EXIT_FAILURE, "nested session: user not in the sandbox's passwd");
+	base = strrchr(pw.pw_shell, '/');
+	base = base ? base + 1 : pw.pw_shell;
+	if (!pw.pw_shell[0] || !strcmp(base, "sandsh"))
+		die(SANDSH_EXIT_FAILURE, "nested session: the policy shell is sandsh itself");
+	argv = sandsh_args_inner_argv(a, pw.pw_shell);
+	if (!argv)
+		die(SANDSH_EXIT_FAILURE, "nested session: out of memory");
+	execve(pw.pw_shell, argv, env);
+	fprintf(stderr, "sandsh: %s: %s\n", pw.pw_shell, sandsh_strerror(errno));
+	exit(errno == ENOENT || errno == ENOTDIR ? SANDSH_EXIT_NOTFOUND : SANDSH_EXIT_NOEXEC);
 }
 
 static void usage(void)
@@ -221,6 +245,9 @@ int main(int argc, char **argv)
 		printf("sandsh %s\n", SANDSH_VERSION);
 		return 0;
 	}
+	if (geteuid() != 0 && sandsh_env_get(caller.env, "SANDSH_SESSION") &&
+	    (a.mode == SANDSH_MODE_SHELL || a.mode == SANDSH_MODE_COMMAND))
+		run_nested(&a, caller.env);
 	check_privileges();
 
 	switch (a.mode) {
