@@ -54,6 +54,8 @@ struct state {
 	int alive_fd; /* write end: the holder sees EOF when we are gone */
 	int run_fd;
 	int saved_ns[N_NS]; /* the caller's namespaces before, to restore */
+	int proc_fd;        /* the host's /proc, still reachable after pivot_root */
+	bool filtered;      /* seccomp is on the caller: setns is gone for good */
 	struct sandsh_cgroup cg;
 	char id[17];
 	char *user;
@@ -219,22 +221,81 @@ static void restore_ns(struct state *s)
 	}
 }
 
+/* Zombie children of this process that lived in the session's PID
+ * namespace ("NSpid:" lists more than one id) and are not the holder. */
+static void reap_session_zombies(const struct state *s)
+{
+	char path[96], *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+	int pid, fd;
+
+	snprintf(path, sizeof(path), "%d/task/%d/children", (int)getpid(), (int)getpid());
+	fd = openat(s->proc_fd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !(f = fdopen(fd, "re"))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while (fscanf(f, "%d", &pid) == 1) {
+		FILE *st;
+		bool zombie = false, nested = false;
+
+		if (pid == s->holder)
+			continue;
+		snprintf(path, sizeof(path), "%d/status", pid);
+		fd = openat(s->proc_fd, path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || !(st = fdopen(fd, "re"))) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		while (getline(&line, &cap, st) > 0) {
+			if (!strncmp(line, "State:", 6))
+				zombie = strchr(line, 'Z') != NULL;
+			else if (!strncmp(line, "NSpid:", 6))
+				nested = strchr(line + 6 + strspn(line + 6, " \t"), '\t') != NULL ||
+					 strchr(line + 6 + strspn(line + 6, " \t"), ' ') != NULL;
+		}
+		fclose(st);
+		if (zombie && nested)
+			waitpid(pid, NULL, WNOHANG);
+	}
+	free(line);
+	fclose(f);
+}
+
 static void end_session(struct state *s, int status)
 {
 	if (s->closed || s->owner != getpid())
 		return;
 	s->closed = true;
+	/* A failed placement never loaded the filter and goes back where it
+	 * was; a completed session keeps its namespaces (setns is filtered) and
+	 * its caller exits right after closing. */
+	if (!s->filtered)
+		restore_ns(s);
 	if (s->holder_pidfd >= 0) {
 		siginfo_t info;
+		/* PID 1's death kills the namespace, but its exit completes only
+		 * once every process of it is reaped, and the caller's own children
+		 * in it (sshd's session child) are ours to reap: do so, and wait a
+		 * bounded time, never forever. */
 		syscall(SYS_pidfd_send_signal, s->holder_pidfd, SIGKILL, NULL, 0);
-		waitid((idtype_t)P_PIDFD, (id_t)s->holder_pidfd, &info, WEXITED);
+		for (int i = 0; i < 400; i++) {
+			struct pollfd pfd = { .fd = s->holder_pidfd, .events = POLLIN };
+			reap_session_zombies(s);
+			if (poll(&pfd, 1, 5) > 0)
+				break;
+		}
+		memset(&info, 0, sizeof(info));
+		waitid((idtype_t)P_PIDFD, (id_t)s->holder_pidfd, &info, WEXITED | WNOHANG);
 		close(s->holder_pidfd);
 		s->holder_pidfd = -1;
 	}
 	if (s->alive_fd >= 0)
 		close(s->alive_fd);
 	s->alive_fd = -1;
-	restore_ns(s);
 	sandsh_cgroup_leave(&s->cg, getpid());
 	sandsh_cgroup_release(&s->cg);
 	if (s->run_fd >= 0) {
@@ -252,6 +313,8 @@ static void end_session(struct state *s, int status)
 
 static void state_free(struct state *s)
 {
+	if (s->proc_fd >= 0)
+		close(s->proc_fd);
 	for (size_t i = 0; i < N_NS; i++)
 		if (s->saved_ns[i] >= 0)
 			close(s->saved_ns[i]);
@@ -283,7 +346,7 @@ static struct state *state_new(void)
 
 	if (!s)
 		return NULL;
-	s->holder_pidfd = s->alive_fd = s->run_fd = -1;
+	s->holder_pidfd = s->alive_fd = s->run_fd = s->proc_fd = -1;
 	s->cg.leaf_fd = s->cg.lock_fd = s->cg.run_fd = -1;
 	for (int c = 0; c < SANDSH_CG__COUNT; c++)
 		s->cg.mount_fd[c] = -1;
@@ -322,6 +385,11 @@ static int place(struct state *s, const struct sandsh_user *u, const struct sand
 	if (sandsh_cgroup_enter(&s->cg, getpid(), e) < 0)
 		goto fail;
 
+	s->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s->proc_fd < 0) {
+		sandsh_err_set(e, errno, "open /proc");
+		goto fail;
+	}
 	for (size_t i = 0; i < N_NS; i++) {
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/self/ns/%s%s", ns_names[i], strcmp(ns_names[i], "pid") ? "" : "_for_children");
@@ -382,8 +450,11 @@ static int place(struct state *s, const struct sandsh_user *u, const struct sand
 		goto fail;
 	/* Inherited by every process of the session; libseccomp also sets
 	 * no_new_privs, as the shell does. */
-	if (p->seccomp && sandsh_seccomp_load(e) < 0)
-		goto fail;
+	if (p->seccomp) {
+		if (sandsh_seccomp_load(e) < 0)
+			goto fail;
+		s->filtered = true;
+	}
 	close(tree);
 	close(ready[0]);
 	free(l.passwd_text);
