@@ -448,8 +448,12 @@ static int place(struct state *s, const struct sandsh_user *u, const struct sand
 	}
 	if (sandsh_rootfs_pivot(tree, e) < 0)
 		goto fail;
-	/* Inherited by every process of the session; libseccomp also sets
-	 * no_new_privs, as the shell does. */
+	/* Inherited by every process of the session, as in the shell: no
+	 * setuid gains, and the filter. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		sandsh_err_set(e, errno, "no_new_privs");
+		goto fail;
+	}
 	if (p->seccomp) {
 		if (sandsh_seccomp_load(e) < 0)
 			goto fail;

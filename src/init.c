@@ -5,6 +5,7 @@
  * Unconfined sessions (sandbox = false) just drop and exec here. */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -96,6 +97,12 @@ void sandsh_init_main(const struct sandsh_launch *l)
 
 	if (l->confined) {
 		prctl(PR_SET_NAME, "sandsh-init", 0, 0, 0);
+		/* Placed in the leaf by now: make it the root of what the session
+		 * sees of cgroups, not the host's paths. */
+		if (unshare(CLONE_NEWCGROUP) < 0) {
+			sandsh_err_set(&e, errno, "unshare cgroup namespace");
+			report(l, &e);
+		}
 		if (sandsh_ns_configure(l->policy, &e) < 0 || sandsh_rootfs_setup(l, &e) < 0)
 			report(l, &e);
 	}

@@ -54,6 +54,11 @@ static void sanitize(struct sandsh_caller *c)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			signal(sig, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A terminal's stop signals bypass the uid check: the root supervisor
+	 * must not be frozen holding the user lock or the timeout. */
+	signal(SIGTSTP, SIG_IGN);
+	signal(SIGTTIN, SIG_IGN);
+	signal(SIGTTOU, SIG_IGN);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
@@ -95,20 +100,44 @@ static void check_privileges(void)
 	}
 }
 
-/* Started inside a session pam_sandsh already placed: the rootfs is nosuid,
- * so this process has no privilege at all, and there is nothing to nest.
- * Run the user's shell from the sandbox's passwd, as the user would. */
+/* Inside a session pam_sandsh placed, a sandsh login shell has no setuid
+ * effect (the rootfs is nosuid) and nothing to nest. The decision rests on
+ * kernel state a caller outside such a session cannot forge, never on the
+ * environment alone: no_new_privs, a PID namespace other than the initial
+ * one, and the module's holder as its PID 1. */
+#define PROC_PID_INIT_INO 0xEFFFFFFCU
+
+static bool inside_pam_session(char **env)
+{
+	char comm[32] = "";
+	struct stat st;
+	int fd;
+	ssize_t n;
+
+	if (!sandsh_env_get(env, "SANDSH_SESSION") || prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		return false;
+	if (stat("/proc/self/ns/pid", &st) < 0 || st.st_ino == PROC_PID_INIT_INO)
+		return false;
+	fd = open("/proc/1/comm", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	return n > 0 && !strcmp(comm, "sandsh-holder\n");
+}
+
+/* Runs the user's shell from the sandbox's passwd, as the user would. */
 __attribute__((noreturn)) static void run_nested(const struct sandsh_args *a, char **env)
 {
 	struct passwd pw, *res = NULL;
+	struct stat self, sh;
 	char buf[4096], **argv;
-	const char *base;
 
 	if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) != 0 || !res)
 		die(SANDSH_EXIT_FAILURE, "nested session: user not in the sandbox's passwd");
-	base = strrchr(pw.pw_shell, '/');
-	base = base ? base + 1 : pw.pw_shell;
-	if (!pw.pw_shell[0] || !strcmp(base, "sandsh"))
+	/* The same file under any name would exec itself forever. */
+	if (!pw.pw_shell[0] || (stat("/proc/self/exe", &self) == 0 && stat(pw.pw_shell, &sh) == 0 &&
+				self.st_dev == sh.st_dev && self.st_ino == sh.st_ino))
 		die(SANDSH_EXIT_FAILURE, "nested session: the policy shell is sandsh itself");
 	argv = sandsh_args_inner_argv(a, pw.pw_shell);
 	if (!argv)
@@ -245,8 +274,8 @@ int main(int argc, char **argv)
 		printf("sandsh %s\n", SANDSH_VERSION);
 		return 0;
 	}
-	if (geteuid() != 0 && sandsh_env_get(caller.env, "SANDSH_SESSION") &&
-	    (a.mode == SANDSH_MODE_SHELL || a.mode == SANDSH_MODE_COMMAND))
+	if (geteuid() != 0 && (a.mode == SANDSH_MODE_SHELL || a.mode == SANDSH_MODE_COMMAND) &&
+	    inside_pam_session(caller.env))
 		run_nested(&a, caller.env);
 	check_privileges();
 

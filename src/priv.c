@@ -59,8 +59,10 @@ static int verify(const struct sandsh_user *u, struct sandsh_err *e)
 		return sandsh_err_set(e, 0, "privilege drop: capabilities remain");
 	for (int cap = 0; cap <= 63; cap++) {
 		int in = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
-		if (in < 0)
+		if (in < 0 && errno == EINVAL)
 			break; /* past the last capability */
+		if (in < 0)
+			return sandsh_err_set(e, errno, "privilege drop: read bounding set");
 		if (in)
 			return sandsh_err_set(e, 0, "privilege drop: capability %d in bounding set", cap);
 	}
@@ -101,6 +103,9 @@ int sandsh_priv_drop(const struct sandsh_user *u, const struct sandsh_policy *p,
 	if (confined) {
 		if (verify(u, e) < 0)
 			return -1;
+		/* Changing ids reset it to fs.suid_dumpable; do not depend on that. */
+		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			return sandsh_err_set(e, errno, "prctl dumpable");
 		/* A session keyring of its own, owned by the user. */
 		if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
 			return sandsh_err_set(e, errno, "join a new session keyring");

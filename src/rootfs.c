@@ -277,7 +277,9 @@ static int dev_tree(const struct sandsh_launch *l, int root, struct sandsh_err *
 	static const char *const devopts[] = { "size=64k", "nr_inodes=64", "mode=0755", NULL };
 	static const char *const shmopts[] = { "size=64m", "nr_inodes=4096", "mode=1777", NULL };
 	char gidopt[32];
-	const char *ptsopts[4] = { "ptmxmode=0666", "mode=0620", NULL, NULL };
+	/* max=: all devpts instances share one pool; one session must not
+	 * drain it for everybody else. */
+	const char *ptsopts[5] = { "ptmxmode=0666", "mode=0620", "max=64", NULL, NULL };
 	int mnt, tfd, dev;
 
 	tfd = open_target(root, "/dev", e);
@@ -333,11 +335,43 @@ static int dev_tree(const struct sandsh_launch *l, int root, struct sandsh_err *
 	}
 	if (l->tty_gid != (gid_t)-1) {
 		snprintf(gidopt, sizeof(gidopt), "gid=%u", (unsigned)l->tty_gid);
-		ptsopts[2] = gidopt;
+		ptsopts[3] = gidopt;
 	}
 	if (mount_new_fs(root, "/dev/pts", "devpts", ptsopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e) < 0 ||
 	    mount_new_fs(root, "/dev/shm", "tmpfs", shmopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e) < 0)
 		goto fail;
+	/* The session's own terminal (a node of the host's devpts) as
+	 * /dev/console, so ttyname() and `tty` find it, as in nspawn. */
+	if (isatty(STDIN_FILENO)) {
+		/* fd 0 names a mount of the old namespace; reopen its node here
+		 * and make sure it is the same device. */
+		char ttypath[64];
+		struct stat st0, st1;
+		int src = -1, f, rc;
+
+		if (ttyname_r(STDIN_FILENO, ttypath, sizeof(ttypath)) == 0 && fstat(STDIN_FILENO, &st0) == 0)
+			src = open(ttypath, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (src >= 0 && (fstat(src, &st1) < 0 || !S_ISCHR(st1.st_mode) || st1.st_rdev != st0.st_rdev)) {
+			close(src);
+			src = -1;
+		}
+		if (src >= 0) {
+			f = openat(dev, "console", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+			if (f >= 0)
+				close(f);
+			f = openat(dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			if (f < 0) {
+				sandsh_err_set(e, errno, "create /dev/console");
+				close(src);
+				goto fail;
+			}
+			rc = bind_fd(src, f, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "/dev/console", e);
+			close(f);
+			close(src);
+			if (rc < 0)
+				goto fail;
+		}
+	}
 	/* The host's syslog socket, for a PAM caller (sshd, su, login) that
 	 * keeps logging from inside; absent on the host, absent here. */
 	if (l->dev_log) {

@@ -9,14 +9,15 @@
 #include "sandsh/sandbox.h"
 
 /* Denied outright (EPERM): changing mounts or namespaces, kernel keyrings,
- * eBPF, perf, userfaultfd, kernel images and modules. */
+ * eBPF, perf, userfaultfd, io_uring (a large, often-exploited surface no
+ * shell needs), kernel images and modules. */
 static const char *const denied[] = {
 	"mount",	 "umount",	 "umount2",	"pivot_root",	"move_mount",	 "open_tree",
 	"fsopen",	 "fsconfig",	 "fsmount",	"fspick",	"mount_setattr", "unshare",
 	"setns",	 "keyctl",	 "add_key",	"request_key",	"bpf",		 "perf_event_open",
 	"userfaultfd", "kexec_load",	 "kexec_file_load", "init_module", "finit_module",
 	"delete_module", "acct",	 "swapon",	"swapoff",	"quotactl",	 "lookup_dcookie",
-	"chroot",
+	"chroot",	 "io_uring_setup", "io_uring_enter", "io_uring_register",
 };
 
 static int add_rules(scmp_filter_ctx ctx)

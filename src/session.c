@@ -242,13 +242,14 @@ int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *
 	if (pid < 0)
 		goto closed;
 	if (pid == 0) {
-		/* PID 1 never execs, so O_CLOEXEC does not help: drop the outer
-		 * process's descriptors (the user lock above all) explicitly. */
-		close(sync_pipe[1]);
-		close(report_pipe[0]);
-		close(sfd);
-		close(run_fd);
-		sandsh_cgroup_forget(&cg);
+		/* PID 1 never execs, so O_CLOEXEC does not help: it keeps its two
+		 * pipes and 0-2, nothing else of the outer process (the user lock,
+		 * the log socket, cgroup fds). */
+		int lo = sync_pipe[0] < report_pipe[1] ? sync_pipe[0] : report_pipe[1];
+		int hi = sync_pipe[0] < report_pipe[1] ? report_pipe[1] : sync_pipe[0];
+		if (close_range(3, (unsigned)lo - 1, 0) < 0 || close_range((unsigned)lo + 1, (unsigned)hi - 1, 0) < 0 ||
+		    close_range((unsigned)hi + 1, ~0U, 0) < 0)
+			_exit(SANDSH_EXIT_FAILURE);
 		sandsh_init_main(&l);
 	}
 	close(sync_pipe[0]);
