@@ -29,7 +29,7 @@ UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HEADERS     := $(wildcard include/sandsh/*.h)
 
-.PHONY: all deps install uninstall check unit integration demo clean
+.PHONY: all deps install uninstall check unit asan integration vm demo clean
 
 all: $(BUILD)/.deps-build $(BUILD)/sandsh $(BUILD)/pam_sandsh.so
 
@@ -94,7 +94,17 @@ unit: $(UNIT_BIN)
 integration: all $(BUILD)/.deps-check
 	tests/integration/run.sh $(BUILD)
 
-check: unit integration
+# The pure parts once more under AddressSanitizer and UBSan (a separate,
+# non-setuid build: sanitizers and setuid do not mix).
+asan:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan \
+		OPT="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" unit
+
+# cgroup v2 for real: a Debian kernel under qemu (tests/vm/README.md).
+vm: all
+	tests/vm/t-cgroup-v2.sh $(BUILD)
+
+check: unit asan integration vm
 
 demo: all
 	scripts/deps.sh demo
