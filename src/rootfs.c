@@ -26,15 +26,80 @@ static int openat2_path(int dirfd, const char *path, int flags, unsigned long lo
 	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 }
 
+#define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+
 /* A target inside the new root: no symlink anywhere, never escaping it. */
 static int open_target(int root, const char *path, struct sandsh_err *e)
 {
+	int fd, err;
+
 	while (*path == '/')
 		path++;
-	int fd = openat2_path(root, *path ? path : ".", O_PATH | O_NOFOLLOW,
-			      RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-	if (fd < 0)
-		return sandsh_err_set(e, errno, "mount target /%s", path);
+	fd = openat2_path(root, *path ? path : ".", O_PATH | O_NOFOLLOW, IN_ROOT);
+	if (fd < 0) {
+		err = errno;
+		sandsh_err_set(e, err, "mount target /%s", path);
+		errno = err;
+	}
+	return fd;
+}
+
+/* Creates a missing mount target (directories, and a file for a file
+ * bind), one component at a time, each resolved like a target. Only called
+ * for targets beneath a tmpfs this session mounted: the rootfs itself is
+ * never written to. */
+static int make_target(int root, const char *path, bool file, struct sandsh_err *e)
+{
+	char *copy = strdup(path), *save = NULL, *c, *next;
+	int dir = openat2_path(root, ".", O_PATH | O_DIRECTORY, IN_ROOT), fd = -1;
+
+	if (!copy || dir < 0) {
+		free(copy);
+		if (dir >= 0)
+			close(dir);
+		return sandsh_err_set(e, errno ? errno : ENOMEM, "mount target %s", path);
+	}
+	for (c = strtok_r(copy, "/", &save); c; c = next) {
+		next = strtok_r(NULL, "/", &save);
+		if (!next && file) {
+			fd = openat(dir, c, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+			if (fd >= 0)
+				close(fd);
+		} else if (mkdirat(dir, c, 0755) < 0 && errno != EEXIST) {
+			break;
+		}
+		fd = openat2_path(dir, c, O_PATH | O_NOFOLLOW | (next ? O_DIRECTORY : 0), IN_ROOT);
+		close(dir);
+		dir = fd;
+		if (dir < 0)
+			break;
+	}
+	free(copy);
+	if (dir < 0 || c)
+		return sandsh_err_set(e, errno, "create mount target %s", path);
+	return dir;
+}
+
+/* Whether path lies strictly beneath one of the first n policy mounts'
+ * tmpfs targets. */
+static bool under_session_tmpfs(const struct sandsh_policy *p, size_t n, const char *path)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *t = p->mounts[i].target;
+		size_t len = strlen(t);
+		if (p->mounts[i].type == SANDSH_MOUNT_TMPFS && !strncmp(path, t, len) && path[len] == '/')
+			return true;
+	}
+	return false;
+}
+
+static int open_or_make_target(const struct sandsh_policy *p, size_t i, int root, bool file,
+			       struct sandsh_err *e)
+{
+	int fd = open_target(root, p->mounts[i].target, e);
+
+	if (fd < 0 && errno == ENOENT && under_session_tmpfs(p, i, p->mounts[i].target))
+		fd = make_target(root, p->mounts[i].target, file, e);
 	return fd;
 }
 
@@ -149,10 +214,17 @@ static int policy_mounts(const struct sandsh_launch *l, int root, struct sandsh_
 			opts[n++] = uid;
 			opts[n++] = gid;
 			opts[n] = NULL;
-			if (mount_new_fs(root, m->target, "tmpfs", opts,
-					 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-						 (m->readonly ? MOUNT_ATTR_RDONLY : 0),
-					 e) < 0)
+			int tfd = open_or_make_target(p, i, root, false, e), mnt, rc;
+			if (tfd < 0)
+				return -1;
+			mnt = new_fs("tmpfs", opts,
+				     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->readonly ? MOUNT_ATTR_RDONLY : 0),
+				     m->target, e);
+			rc = mnt < 0 ? -1 : attach(mnt, tfd, m->target, e);
+			if (mnt >= 0)
+				close(mnt);
+			close(tfd);
+			if (rc < 0)
 				return -1;
 		} else {
 			int src, tfd, rc;
@@ -172,7 +244,13 @@ static int policy_mounts(const struct sandsh_launch *l, int root, struct sandsh_
 				return sandsh_err_set(e, 0, "setfsuid: could not return to root");
 			if (src < 0)
 				return sandsh_err_set(e, saved, "bind source %s", m->source);
-			tfd = open_target(root, m->target, e);
+			struct stat st;
+			if (fstat(src, &st) < 0) {
+				sandsh_err_set(e, errno, "bind source %s", m->source);
+				close(src);
+				return -1;
+			}
+			tfd = open_or_make_target(p, i, root, !S_ISDIR(st.st_mode), e);
 			if (tfd < 0) {
 				close(src);
 				return -1;
