@@ -8,6 +8,8 @@ PAMDIR      ?= $(shell pkg-config --variable=libdir pam 2>/dev/null || echo /lib
 SYSCONFDIR  ?= /etc
 DESTDIR     ?=
 BUILD       ?= build
+MANDIR      ?= $(PREFIX)/share/man
+INSTALL_OWNER ?= -o root -g root
 
 CC          ?= cc
 OPT         ?= -O2 -g
@@ -29,7 +31,8 @@ UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HEADERS     := $(wildcard include/sandsh/*.h)
 
-.PHONY: all deps install uninstall check unit asan integration vm demo clean
+.PHONY: all deps install uninstall check unit asan integration vm demo clean \
+	man-check examples-check deb rpm package-check
 
 all: $(BUILD)/.deps-build $(BUILD)/sandsh $(BUILD)/pam_sandsh.so
 
@@ -76,17 +79,23 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsandsh.a $(HEADERS) $(BUILD)/.deps-
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/sandsh
-	install -o root -g root -m 4755 $(BUILD)/sandsh $(DESTDIR)$(SBINDIR)/sandsh
+	install $(INSTALL_OWNER) -m 4755 $(BUILD)/sandsh $(DESTDIR)$(SBINDIR)/sandsh
 	install -d $(DESTDIR)$(PAMDIR)
-	install -o root -g root -m 0644 $(BUILD)/pam_sandsh.so $(DESTDIR)$(PAMDIR)/pam_sandsh.so
+	install $(INSTALL_OWNER) -m 0644 $(BUILD)/pam_sandsh.so $(DESTDIR)$(PAMDIR)/pam_sandsh.so
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 man/sandsh.1 $(DESTDIR)$(MANDIR)/man1/sandsh.1
+	install -m 0644 man/sandsh.conf.5 $(DESTDIR)$(MANDIR)/man5/sandsh.conf.5
+	install -m 0644 man/pam_sandsh.8 $(DESTDIR)$(MANDIR)/man8/pam_sandsh.8
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/sandsh/sandsh.conf ]; then \
 		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/sandsh/sandsh.conf"; \
 	else \
-		install -o root -g root -m 0644 conf/sandsh.conf $(DESTDIR)$(SYSCONFDIR)/sandsh/sandsh.conf; \
+		install $(INSTALL_OWNER) -m 0644 conf/sandsh.conf $(DESTDIR)$(SYSCONFDIR)/sandsh/sandsh.conf; \
 	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/sandsh $(DESTDIR)$(PAMDIR)/pam_sandsh.so
+	rm -f $(DESTDIR)$(MANDIR)/man1/sandsh.1 $(DESTDIR)$(MANDIR)/man5/sandsh.conf.5 \
+		$(DESTDIR)$(MANDIR)/man8/pam_sandsh.8
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -104,7 +113,30 @@ asan:
 vm: all
 	tests/vm/t-cgroup-v2.sh $(BUILD)
 
-check: unit asan integration vm
+check: unit asan integration vm man-check examples-check
+
+man-check:
+	scripts/deps-pkg.sh man
+	tests/packaging/test-man.sh
+
+examples-check: all $(BUILD)/.deps-check
+	tests/packaging/test-examples.sh $(BUILD)
+
+deb:
+	scripts/deps-pkg.sh deb
+	packaging/build-deb.sh $(BUILD)/pkg
+
+rpm:
+	scripts/deps-pkg.sh rpm
+	packaging/build-rpm.sh $(BUILD)/pkg
+
+# Builds and installs the packages in overlays (the host is left as it was).
+package-check: all
+	scripts/deps-pkg.sh man deb rpm
+	tests/packaging/test-man.sh
+	tests/packaging/test-examples.sh $(BUILD)
+	tests/packaging/test-deb.sh
+	tests/packaging/test-rpm.sh
 
 demo: all
 	scripts/deps.sh demo
