@@ -31,6 +31,8 @@ UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HEADERS     := $(wildcard include/sandsh/*.h)
 
+include tests/tests.mk
+
 .PHONY: all deps install uninstall check unit asan integration vm demo clean \
 	man-check examples-check deb rpm package-check
 
@@ -100,7 +102,7 @@ uninstall:
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-integration: all $(BUILD)/.deps-check
+integration: all $(TEST_TOOLS) $(BUILD)/.deps-check
 	tests/integration/run.sh $(BUILD)
 
 # The pure parts once more under AddressSanitizer and UBSan (a separate,

@@ -81,9 +81,9 @@ static void check_privileges(void)
 	int fd;
 
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 0)
-		die(SANDSH_EXIT_FAILURE, "refusing to run under no_new_privs (nested sandbox?)");
+		die(SANDSH_EXIT_FAILURE, "invocation: refusing to run under no_new_privs (nested sandbox?)");
 	if (geteuid() != 0)
-		die(SANDSH_EXIT_FAILURE, "not installed setuid root");
+		die(SANDSH_EXIT_FAILURE, "invocation: not installed setuid root");
 	fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		die(SANDSH_EXIT_FAILURE, "cannot read /proc/self/uid_map (is /proc mounted?)");
@@ -96,7 +96,7 @@ static void check_privileges(void)
 		unsigned long inside, outside, count;
 		if (sscanf(map, " %lu %lu %lu", &inside, &outside, &count) != 3 || inside != 0 ||
 		    outside != 0 || count != 4294967295UL || strchr(map, '\n') != map + n - 1)
-			die(SANDSH_EXIT_FAILURE, "refusing to run inside a user namespace");
+			die(SANDSH_EXIT_FAILURE, "invocation: refusing to run inside a user namespace");
 	}
 }
 

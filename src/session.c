@@ -232,9 +232,14 @@ int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *
 	}
 
 	snprintf(tty, sizeof(tty), "%s", tty_name(ttybuf, sizeof(ttybuf)));
-	sandsh_log(LOG_NOTICE, "session open id=%s user=%s uid=%u via=shell rootfs=%s pids_max=%ld tty=%s from=%s",
-		   id, u->name, (unsigned)u->uid, l.confined ? p->rootfs : "none", p->pids_max, tty,
-		   from_addr(c, frombuf, sizeof(frombuf)));
+	{
+		char pids[24] = "none"; /* sandbox = false: no cgroup, no limit */
+		if (l.confined)
+			snprintf(pids, sizeof(pids), "%ld", p->pids_max);
+		sandsh_log(LOG_NOTICE, "session open id=%s user=%s uid=%u via=shell rootfs=%s pids_max=%s tty=%s from=%s",
+			   id, u->name, (unsigned)u->uid, l.confined ? p->rootfs : "none", pids, tty,
+			   from_addr(c, frombuf, sizeof(frombuf)));
+	}
 
 	/* 5. PID 1 of the sandbox, in its new namespaces (and, on cgroup v2,
 	 * directly in its leaf). */
