@@ -281,6 +281,14 @@ int main(int argc, char **argv)
 
 	switch (a.mode) {
 	case SANDSH_MODE_CHECK:
+		if (a.operand && a.operand[0] != '/') {
+			/* Root checking a draft by a relative name; the walk from "/"
+			 * still applies to every component. */
+			char cwd[4096], *abs = NULL;
+			if (!getcwd(cwd, sizeof(cwd)) || asprintf(&abs, "%s/%s", cwd, a.operand) < 0)
+				die(SANDSH_EXIT_FAILURE, "--check: cannot resolve a relative path");
+			return do_check(abs);
+		}
 		return do_check(a.operand ? a.operand : POLICY_PATH);
 	case SANDSH_MODE_EXPLAIN:
 		return do_explain(a.operand);
