@@ -31,6 +31,7 @@ UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HEADERS     := $(wildcard include/sandsh/*.h)
 
+.DEFAULT_GOAL := all
 include tests/tests.mk
 
 .PHONY: all deps install uninstall check unit asan integration vm demo clean \
