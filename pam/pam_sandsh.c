@@ -22,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
@@ -163,8 +164,9 @@ __attribute__((noreturn)) static void holder_main(int tree, int ready_fd, int al
 {
 	struct sandsh_err e = { 0 };
 	struct sandsh_report r;
+	bool terminated = false;
 	sigset_t set;
-	int sfd;
+	int sfd, tfd = -1;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		_exit(1);
@@ -200,12 +202,34 @@ __attribute__((noreturn)) static void holder_main(int tree, int ready_fd, int al
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd < 0)
+		_exit(1);
+	/* The policy's timeout, as in the shell: SIGTERM to every process of
+	 * the session, and 5 s later PID 1 exits, which SIGKILLs the rest. */
+	if (p->timeout > 0) {
+		tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+		struct itimerspec its = { .it_value = { .tv_sec = p->timeout } };
+		if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) < 0)
+			_exit(1);
+	}
 	for (;;) {
+		struct pollfd fds[2] = { { .fd = sfd, .events = POLLIN }, { .fd = tfd, .events = POLLIN } };
 		struct signalfd_siginfo si;
-		if (sfd < 0 || read(sfd, &si, sizeof(si)) < 0)
-			pause();
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
+		uint64_t ticks;
+
+		if (poll(fds, 2, -1) < 0)
+			continue;
+		if ((fds[0].revents & POLLIN) && read(sfd, &si, sizeof(si)) > 0)
+			while (waitpid(-1, NULL, WNOHANG) > 0)
+				;
+		if ((fds[1].revents & POLLIN) && read(tfd, &ticks, sizeof(ticks)) > 0) {
+			if (terminated)
+				_exit(0);
+			terminated = true;
+			kill(-1, SIGTERM);
+			struct itimerspec grace = { .it_value = { .tv_sec = 5 } };
+			timerfd_settime(tfd, 0, &grace, NULL);
+		}
 	}
 }
 
@@ -563,6 +587,15 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		/* Tells a sandsh login shell started in here not to nest. */
 		snprintf(env, sizeof(env), "SANDSH_SESSION=%s", s->id);
 		pam_putenv(pamh, env);
+		/* The policy's variables; the application builds the rest of the
+		 * environment (env_keep does not apply to PAM sessions). */
+		for (size_t i = 0; i < p.n_env; i++) {
+			char *kv = NULL;
+			if (asprintf(&kv, "%s=%s", p.env[i].name, p.env[i].value) >= 0) {
+				pam_putenv(pamh, kv);
+				free(kv);
+			}
+		}
 	}
 	rc = pam_set_data(pamh, DATA_KEY, s, cleanup);
 	if (rc != PAM_SUCCESS) {
