@@ -77,20 +77,31 @@ static int walk_parents(char *copy, const char *path, char **leaf, struct sandsh
 	return fd;
 }
 
+/* walk_parents() on a private copy of path (freed by the caller). */
+static int walk(const char *path, char **copy, char **leaf, struct sandsh_err *e)
+{
+	int dfd;
+
+	*copy = strdup(path);
+	if (!*copy)
+		return sandsh_err_set(e, ENOMEM, "%s", path);
+	dfd = walk_parents(*copy, path, leaf, e);
+	if (dfd < 0) {
+		free(*copy);
+		*copy = NULL;
+	}
+	return dfd;
+}
+
 int sandsh_fs_open_trusted_dir(const char *path, struct sandsh_err *e)
 {
 	char *copy, *leaf = NULL;
 	struct stat st;
 	int dfd, fd;
 
-	copy = strdup(path);
-	if (!copy)
-		return sandsh_err_set(e, ENOMEM, "%s", path);
-	dfd = walk_parents(copy, path, &leaf, e);
-	if (dfd < 0) {
-		free(copy);
+	dfd = walk(path, &copy, &leaf, e);
+	if (dfd < 0)
 		return -1;
-	}
 	if (*leaf == '\0') { /* path is "/" */
 		free(copy);
 		return dfd;
@@ -128,14 +139,9 @@ int sandsh_fs_read_trusted(const char *path, size_t max, char **buf, size_t *len
 	size_t got = 0;
 	int dfd, fd;
 
-	copy = strdup(path);
-	if (!copy)
-		return sandsh_err_set(e, ENOMEM, "%s", path);
-	dfd = walk_parents(copy, path, &leaf, e);
-	if (dfd < 0) {
-		free(copy);
+	dfd = walk(path, &copy, &leaf, e);
+	if (dfd < 0)
 		return -1;
-	}
 	if (*leaf == '\0') {
 		close(dfd);
 		free(copy);

@@ -188,6 +188,25 @@ static int bind_fd(int srcfd, int targetfd, unsigned int attrs, const char *what
 	return rc;
 }
 
+/* An empty file named name in dir (our /dev tmpfs), with src bound on it. */
+static int bind_node(int dir, const char *name, int src, unsigned int attrs, struct sandsh_err *e)
+{
+	char what[64];
+	int f, rc;
+
+	snprintf(what, sizeof(what), "/dev/%s", name);
+	f = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (f < 0)
+		return sandsh_err_set(e, errno, "create %s", what);
+	close(f);
+	f = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (f < 0)
+		return sandsh_err_set(e, errno, "open %s", what);
+	rc = bind_fd(src, f, attrs, what, e);
+	close(f);
+	return rc;
+}
+
 static int policy_mounts(const struct sandsh_launch *l, int root, struct sandsh_err *e)
 {
 	const struct sandsh_policy *p = l->policy;
@@ -374,29 +393,16 @@ static int dev_tree(const struct sandsh_launch *l, int root, struct sandsh_err *
 	dev = mnt;
 	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
 		char host[32];
-		int f, src, rc;
+		int src, rc;
 
-		f = openat(dev, devs[i], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-		if (f < 0) {
-			sandsh_err_set(e, errno, "create /dev/%s", devs[i]);
-			goto fail;
-		}
-		close(f);
 		snprintf(host, sizeof(host), "/dev/%s", devs[i]);
 		src = open(host, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (src < 0) {
 			sandsh_err_set(e, errno, "open host %s", host);
 			goto fail;
 		}
-		f = openat(dev, devs[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (f < 0) {
-			sandsh_err_set(e, errno, "open /dev/%s", devs[i]);
-			close(src);
-			goto fail;
-		}
-		rc = bind_fd(src, f, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, host, e);
+		rc = bind_node(dev, devs[i], src, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
 		close(src);
-		close(f);
 		if (rc < 0)
 			goto fail;
 	}
@@ -425,7 +431,7 @@ static int dev_tree(const struct sandsh_launch *l, int root, struct sandsh_err *
 		 * and make sure it is the same device. */
 		char ttypath[64];
 		struct stat st0, st1;
-		int src = -1, f, rc;
+		int src = -1;
 
 		if (ttyname_r(STDIN_FILENO, ttypath, sizeof(ttypath)) == 0 && fstat(STDIN_FILENO, &st0) == 0)
 			src = open(ttypath, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -434,17 +440,7 @@ static int dev_tree(const struct sandsh_launch *l, int root, struct sandsh_err *
 			src = -1;
 		}
 		if (src >= 0) {
-			f = openat(dev, "console", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-			if (f >= 0)
-				close(f);
-			f = openat(dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-			if (f < 0) {
-				sandsh_err_set(e, errno, "create /dev/console");
-				close(src);
-				goto fail;
-			}
-			rc = bind_fd(src, f, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "/dev/console", e);
-			close(f);
+			int rc = bind_node(dev, "console", src, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
 			close(src);
 			if (rc < 0)
 				goto fail;
@@ -453,20 +449,10 @@ static int dev_tree(const struct sandsh_launch *l, int root, struct sandsh_err *
 	/* The host's syslog socket, for a PAM caller (sshd, su, login) that
 	 * keeps logging from inside; absent on the host, absent here. */
 	if (l->dev_log) {
-		int src = open("/dev/log", O_PATH | O_CLOEXEC), f, rc;
+		int src = open("/dev/log", O_PATH | O_CLOEXEC), rc;
 		if (src >= 0) {
-			f = openat(dev, "log", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-			if (f >= 0)
-				close(f);
-			f = openat(dev, "log", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-			if (f < 0) {
-				sandsh_err_set(e, errno, "create /dev/log");
-				close(src);
-				goto fail;
-			}
-			rc = bind_fd(src, f, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV, "/dev/log", e);
+			rc = bind_node(dev, "log", src, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV, e);
 			close(src);
-			close(f);
 			if (rc < 0)
 				goto fail;
 		}
