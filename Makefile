@@ -119,23 +119,23 @@ vm: all
 check: unit asan integration vm man-check examples-check
 
 man-check:
-	scripts/deps-pkg.sh man
+	scripts/deps.sh man
 	tests/packaging/test-man.sh
 
 examples-check: all $(BUILD)/.deps-check
 	tests/packaging/test-examples.sh $(BUILD)
 
 deb:
-	scripts/deps-pkg.sh deb
+	scripts/deps.sh deb
 	packaging/build-deb.sh $(BUILD)/pkg
 
 rpm:
-	scripts/deps-pkg.sh rpm
+	scripts/deps.sh rpm
 	packaging/build-rpm.sh $(BUILD)/pkg
 
 # Builds and installs the packages in overlays (the host is left as it was).
 package-check: all
-	scripts/deps-pkg.sh man deb rpm
+	scripts/deps.sh man deb rpm
 	tests/packaging/test-man.sh
 	tests/packaging/test-examples.sh $(BUILD)
 	tests/packaging/test-deb.sh

@@ -4,7 +4,7 @@
 # adds packaging/debian as debian/, runs `dpkg-buildpackage -us -uc -b` there
 # and copies the .deb files (and the .changes, for lintian) to OUTDIR.
 # Usage: packaging/build-deb.sh [OUTDIR]     (default: build/pkg)
-# Needs: scripts/deps-pkg.sh deb.
+# Needs: scripts/deps.sh deb.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

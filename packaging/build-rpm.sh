@@ -4,7 +4,7 @@
 # `rpmbuild -bb` of packaging/rpm/sandsh.spec in a temporary _topdir, and
 # copies the .rpm files to OUTDIR.
 # Usage: packaging/build-rpm.sh [OUTDIR]     (default: build/pkg)
-# Needs: scripts/deps-pkg.sh rpm (and the Debian build dependencies).
+# Needs: scripts/deps.sh rpm (and the Debian build dependencies).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,7 +31,7 @@ defs=(--define "_topdir $tmp" --define "_tmppath $tmp/tmp")
 # On Debian, rpm's own database is empty, so the BuildRequires (gcc, make,
 # libconfig-devel, pam-devel, libseccomp-devel) cannot be satisfied through
 # it: build with --nodeps, their Debian counterparts being installed instead
-# (scripts/deps-pkg.sh deb), and keep rpm's database out of $HOME. On an RPM
+# (scripts/deps.sh deb), and keep rpm's database out of $HOME. On an RPM
 # distribution, the BuildRequires are checked as usual.
 if [ -e /etc/debian_version ]; then
 	mkdir -p "$tmp/rpmdb"

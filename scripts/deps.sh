@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages a make target needs, only those missing.
-# Usage: scripts/deps.sh build|check|demo ...
+# One place for every make target's packages (sets below).
+# Usage: scripts/deps.sh SET...     SET: build check demo man deb rpm
 set -eu
 
 pkgs=""
@@ -9,6 +10,10 @@ for set in "$@"; do
 	build) pkgs="$pkgs gcc make pkg-config libc6-dev libconfig-dev libpam0g-dev libseccomp-dev" ;;
 	check) pkgs="$pkgs libcmocka-dev busybox-static util-linux strace clang" ;;
 	demo) pkgs="$pkgs busybox-static util-linux" ;;
+	man) pkgs="$pkgs man-db groff-base mandoc" ;;
+	deb) pkgs="$pkgs build-essential dpkg-dev debhelper devscripts lintian fakeroot \
+pkg-config libconfig-dev libpam0g-dev libseccomp-dev util-linux" ;;
+	rpm) pkgs="$pkgs rpm gzip tar" ;;
 	*) echo "deps.sh: unknown set '$set'" >&2; exit 2 ;;
 	esac
 done
