@@ -503,6 +503,19 @@ fail:
 	return -1;
 }
 
+/* PAM_TTY as a terminal name for the log, or "none": services also put
+ * pseudo names there (sshd: "ssh" until it allocates a terminal, which it
+ * does after the session is open; cron: "cron"). SPEC 6: tty=<tty|none>. */
+static const char *tty_name(const char *tty)
+{
+	if (!tty || !*tty || strpbrk(tty, " \t\n"))
+		return "none";
+	if (!strncmp(tty, "/dev/", 5) || !strncmp(tty, "pts/", 4) || !strncmp(tty, "tty", 3) ||
+	    !strcmp(tty, "console"))
+		return tty;
+	return "none";
+}
+
 static const char *item_str(pam_handle_t *pamh, int type)
 {
 	const void *v = NULL;
@@ -573,7 +586,7 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		const char *service = item_str(pamh, PAM_SERVICE);
 		struct sandsh_session_info info = {
 			.uid = u.uid, .user = u.name, .pid = getpid(), .started = (long long)time(NULL),
-			.tty = tty && *tty && !strchr(tty, ' ') ? tty : "none", .leaf_rel = s->cg.leaf_rel,
+			.tty = tty_name(tty), .leaf_rel = s->cg.leaf_rel,
 		};
 		memcpy(info.id, s->id, sizeof(info.id));
 		sandsh_registry_add(s->run_fd, &info, &e);

@@ -40,11 +40,37 @@ static bool outer_gone(int sync_fd)
 	return poll(&p, 1, 0) != 0;
 }
 
+/* On a terminal, make the command the leader of a process group of its
+ * own and the terminal's foreground group. Otherwise it stays in the outer
+ * process's group, which lies outside the sandbox's PID namespace:
+ * getpgrp() and tcgetpgrp() return 0 inside, a job-control shell records 0
+ * as the group to give the terminal back to, and its exit fails
+ * ("dash: Cannot set tty process group (No such process)", status 2).
+ * Best effort: job control is a convenience, not a boundary. */
+static void own_foreground_group(void)
+{
+	sigset_t ttou, old;
+
+	if (!isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) < 0)
+		return; /* not our controlling terminal */
+	if (setpgid(0, 0) < 0)
+		return;
+	/* Now a background group: tcsetpgrp would raise SIGTTOU. */
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, &old);
+	(void)tcsetpgrp(STDIN_FILENO, getpid());
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 __attribute__((noreturn)) static void exec_command(const struct sandsh_launch *l)
 {
 	struct sandsh_err e = { 0 };
 	sigset_t none;
 	int err;
+
+	if (l->confined)
+		own_foreground_group();
 
 	/* The command starts with the caller's signal state, umask and limits,
 	 * not the ones sandsh chose for itself. */

@@ -142,6 +142,24 @@ __attribute__((noreturn)) static void run_nested(const struct sandsh_args *a, ch
 	argv = sandsh_args_inner_argv(a, pw.pw_shell);
 	if (!argv)
 		die(SANDSH_EXIT_FAILURE, "nested session: out of memory");
+	/* The service set SHELL to the login shell, sandsh: the shell that
+	 * runs is the sandbox's, as in a sandsh session (SPEC 4). */
+	{
+		size_t i = 0;
+		char *shell = NULL;
+		if (asprintf(&shell, "SHELL=%s", pw.pw_shell) < 0)
+			die(SANDSH_EXIT_FAILURE, "nested session: out of memory");
+		while (env[i] && strncmp(env[i], "SHELL=", 6))
+			i++;
+		if (!env[i]) {
+			char **grown = realloc(env, (i + 2) * sizeof(*env));
+			if (!grown)
+				die(SANDSH_EXIT_FAILURE, "nested session: out of memory");
+			env = grown;
+			env[i + 1] = NULL;
+		}
+		env[i] = shell;
+	}
 	execve(pw.pw_shell, argv, env);
 	fprintf(stderr, "sandsh: %s: %s\n", pw.pw_shell, sandsh_strerror(errno));
 	exit(errno == ENOENT || errno == ENOTDIR ? SANDSH_EXIT_NOTFOUND : SANDSH_EXIT_NOEXEC);
