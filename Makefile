@@ -27,12 +27,13 @@ LIBS        := -lconfig -lseccomp
 
 CORE_SRC    := $(filter-out src/main.c,$(wildcard src/*.c))
 CORE_OBJ    := $(CORE_SRC:src/%.c=$(BUILD)/obj/%.o)
-UNIT_SRC    := $(wildcard tests/unit/test_*.c)
+UNIT_SRC    := $(filter-out tests/unit/test_pam.c,$(wildcard tests/unit/test_*.c))
 UNIT_BIN    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HEADERS     := $(wildcard include/sandsh/*.h)
 
 .DEFAULT_GOAL := all
 include tests/tests.mk
+include tests/pam.mk
 
 .PHONY: all deps install uninstall check unit asan integration vm demo clean \
 	man-check examples-check deb rpm package-check
@@ -116,7 +117,7 @@ asan:
 vm: all
 	tests/vm/t-cgroup-v2.sh $(BUILD)
 
-check: unit asan integration vm man-check examples-check
+check: unit asan integration vm man-check examples-check pam-check
 
 man-check:
 	scripts/deps.sh man

@@ -1,7 +1,9 @@
 #!/bin/sh
-# Installs the Debian packages a make target needs, only those missing.
-# One place for every make target's packages (sets below).
-# Usage: scripts/deps.sh SET...     SET: build check demo man deb rpm
+# Installs the Debian packages a make target needs, only those missing: one
+# place for every target's packages (the sets below). Services of packages
+# installed here are never started (a temporary policy-rc.d), so installing
+# openssh-server for the tests starts no sshd on the machine.
+# Usage: scripts/deps.sh SET...
 set -eu
 
 pkgs=""
@@ -14,6 +16,9 @@ for set in "$@"; do
 	deb) pkgs="$pkgs build-essential dpkg-dev debhelper devscripts lintian fakeroot \
 pkg-config libconfig-dev libpam0g-dev libseccomp-dev util-linux" ;;
 	rpm) pkgs="$pkgs rpm gzip tar" ;;
+	pam-unit) pkgs="$pkgs libcmocka-dev libpam-wrapper libpamtest0-dev libpam0g-dev pkg-config" ;;
+	pam) pkgs="$pkgs pamtester util-linux login bsdutils openssh-server openssh-client tmux \
+busybox-static libpam-modules" ;;
 	*) echo "deps.sh: unknown set '$set'" >&2; exit 2 ;;
 	esac
 done
@@ -31,6 +36,13 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 echo "deps.sh: installing$missing"
+guard=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	guard=/usr/sbin/policy-rc.d
+	trap 'rm -f "$guard"' EXIT INT TERM
+fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086

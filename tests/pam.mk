@@ -1,0 +1,32 @@
+# PAM module tests (issue 5), included by the top Makefile:
+#   make pam-unit    tests/unit/test_pam.c alone: cmocka + libpamtest under
+#                    pam_wrapper, any uid; the decisions that need a policy
+#                    only root can write are skipped here
+#   make pam-check   as root: the hermetic suite tests/pam/run.sh (pamtester,
+#                    su -l, login, sshd with UsePAM yes) and test_pam with
+#                    fixture policies
+# test_pam talks to the built module only (dlopen and service files naming
+# $(BUILD)/pam_sandsh.so), so it links neither the core nor libconfig. It
+# re-executes itself under pam_wrapper (LD_PRELOAD=libpam_wrapper.so
+# PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=<a temporary directory of its own>),
+# so running the binary needs no environment.
+
+PAM_UNIT_BIN := $(BUILD)/tests/test_pam
+
+.PHONY: pam-unit pam-check
+
+$(BUILD)/.deps-pam: scripts/deps.sh
+	@mkdir -p $(BUILD)
+	scripts/deps.sh pam-unit pam
+	@touch $@
+
+$(PAM_UNIT_BIN): tests/unit/test_pam.c $(BUILD)/.deps-pam $(BUILD)/.deps-check tests/pam.mk
+	@mkdir -p $(dir $@)
+	@echo "  CCLD    $@"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpamtest -lpam -lcmocka -ldl
+
+pam-unit: $(BUILD)/pam_sandsh.so $(PAM_UNIT_BIN)
+	SANDSH_PAM_MODULE=$(BUILD)/pam_sandsh.so $(PAM_UNIT_BIN)
+
+pam-check: all $(TEST_TOOLS) $(BUILD)/.deps-check $(PAM_UNIT_BIN)
+	tests/pam/run.sh $(BUILD)
