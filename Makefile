@@ -34,6 +34,7 @@ HEADERS     := $(wildcard include/sandsh/*.h)
 .DEFAULT_GOAL := all
 include tests/tests.mk
 include tests/pam.mk
+include tests/e2e.mk
 
 .PHONY: all deps install uninstall check unit asan integration vm demo clean \
 	man-check examples-check deb rpm package-check
@@ -84,6 +85,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsandsh.a $(HEADERS) $(BUILD)/.deps-
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/sandsh
 	install $(INSTALL_OWNER) -m 4755 $(BUILD)/sandsh $(DESTDIR)$(SBINDIR)/sandsh
+	install $(INSTALL_OWNER) -m 0755 scripts/sandsh-mkrootfs $(DESTDIR)$(SBINDIR)/sandsh-mkrootfs
 	install -d $(DESTDIR)$(PAMDIR)
 	install $(INSTALL_OWNER) -m 0644 $(BUILD)/pam_sandsh.so $(DESTDIR)$(PAMDIR)/pam_sandsh.so
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
@@ -97,7 +99,7 @@ install: all
 	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/sandsh $(DESTDIR)$(PAMDIR)/pam_sandsh.so
+	rm -f $(DESTDIR)$(SBINDIR)/sandsh $(DESTDIR)$(SBINDIR)/sandsh-mkrootfs $(DESTDIR)$(PAMDIR)/pam_sandsh.so
 	rm -f $(DESTDIR)$(MANDIR)/man1/sandsh.1 $(DESTDIR)$(MANDIR)/man5/sandsh.conf.5 \
 		$(DESTDIR)$(MANDIR)/man8/pam_sandsh.8
 
@@ -117,7 +119,7 @@ asan:
 vm: all
 	tests/vm/t-cgroup-v2.sh $(BUILD)
 
-check: unit asan integration vm man-check examples-check pam-check
+check: unit asan integration vm man-check examples-check pam-check e2e
 
 man-check:
 	scripts/deps.sh man

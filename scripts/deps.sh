@@ -2,7 +2,9 @@
 # Installs the Debian packages a make target needs, only those missing: one
 # place for every target's packages (the sets below). Services of packages
 # installed here are never started (a temporary policy-rc.d), so installing
-# openssh-server for the tests starts no sshd on the machine.
+# openssh-server for the tests starts no sshd on the machine; when it was
+# not installed before, /etc/ssh/sshd_not_to_be_run keeps Debian's ssh
+# service from starting at boot too (remove it to use the system sshd).
 # Usage: scripts/deps.sh SET...
 set -eu
 
@@ -19,6 +21,8 @@ pkg-config libconfig-dev libpam0g-dev libseccomp-dev util-linux" ;;
 	pam-unit) pkgs="$pkgs libcmocka-dev libpam-wrapper libpamtest0-dev libpam0g-dev pkg-config" ;;
 	pam) pkgs="$pkgs pamtester util-linux login bsdutils openssh-server openssh-client tmux \
 busybox-static libpam-modules" ;;
+	e2e) pkgs="$pkgs openssh-server openssh-client openssh-sftp-server rsync tmux busybox-static \
+util-linux procps" ;;
 	*) echo "deps.sh: unknown set '$set'" >&2; exit 2 ;;
 	esac
 done
@@ -43,6 +47,15 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 	guard=/usr/sbin/policy-rc.d
 	trap 'rm -f "$guard"' EXIT INT TERM
 fi
+case " $missing " in
+*" openssh-server "*)
+	if [ ! -e /etc/ssh/sshd_not_to_be_run ]; then
+		mkdir -p /etc/ssh
+		echo "# sandsh scripts/deps.sh: openssh-server was installed for the tests only" \
+			>/etc/ssh/sshd_not_to_be_run
+	fi
+	;;
+esac
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
