@@ -5,9 +5,22 @@
 
 #include "sandsh/args.h"
 
+/* what may be a caller's argument: it is printed as part of the one
+ * stderr line, so control characters (a newline, terminal escapes) become
+ * '?' and a long one is cut. */
 static int usage(struct sandsh_err *e, const char *what, const char *why)
 {
-	sandsh_err_set(e, 0, "%s: %s (see sandsh --help)", what, why);
+	size_t len = strnlen(what, 100);
+	char shown[101];
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)what[i];
+		shown[i] = what[i];
+		if (c < 0x20 || c == 0x7f)
+			shown[i] = '?';
+	}
+	shown[len] = '\0';
+	sandsh_err_set(e, 0, "%s%s: %s (see sandsh --help)", shown, what[len] ? "..." : "", why);
 	return -1;
 }
 
@@ -30,7 +43,6 @@ int sandsh_args_parse(int argc, char *const argv[], const char *ssh_original_com
 	if (i < argc && !strcmp(argv[i], "--")) {
 		if (i + 1 < argc)
 			return usage(e, argv[i + 1], "unexpected argument");
-		i = argc;
 	} else if (i < argc) {
 		const char *opt = argv[i];
 

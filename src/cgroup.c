@@ -195,10 +195,13 @@ fail:
 }
 
 /* The hierarchies this session uses: v2 one, v1 pids plus cpu/memory when
- * mounted. */
+ * mounted. c names the loop variable the macro declares, so it cannot be
+ * parenthesized. */
+/* NOLINTBEGIN(bugprone-macro-parentheses) */
 #define FOR_EACH_MOUNT(cg, c)                                                   \
 	for (int c = 0; c < ((cg)->version == 2 ? 1 : SANDSH_CG__COUNT); c++) \
 		if ((cg)->mount_fd[c] >= 0)
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 static int lock_user(struct sandsh_cgroup *cg, struct sandsh_err *e)
 {
@@ -375,12 +378,9 @@ int sandsh_cgroup_prepare(struct sandsh_cgroup *cg, int run_fd, const struct san
 		sandsh_err_set(e, ENOMEM, "cgroup");
 		goto fail;
 	}
-	if (cg->version == 2) {
-		if (p->cpu_max_pct >= 0)
-			strcat(enable, " +cpu");
-		if (p->memory_max >= 0)
-			strcat(enable, " +memory");
-	}
+	if (cg->version == 2)
+		snprintf(enable, sizeof(enable), "+pids%s%s", p->cpu_max_pct >= 0 ? " +cpu" : "",
+			 p->memory_max >= 0 ? " +memory" : "");
 	if (lock_user(cg, e) < 0)
 		goto fail;
 	active = collect(cg);

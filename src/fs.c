@@ -28,18 +28,28 @@ static int walk_parents(char *copy, const char *path, char **leaf, struct sandsh
 	struct stat st;
 	int fd;
 
-	if (copy[0] != '/')
-		return sandsh_err_set(e, 0, "%s: not an absolute path", path);
+	/* Each failure returns -1 itself: callers use *leaf only with a
+	 * descriptor (and the analyzer cannot see sandsh_err_set()'s -1). */
+	if (copy[0] != '/') {
+		sandsh_err_set(e, 0, "%s: not an absolute path", path);
+		return -1;
+	}
 	for (c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-		if (!strcmp(c, ".") || !strcmp(c, ".."))
-			return sandsh_err_set(e, 0, "%s: '.' or '..' in path", path);
-		if (n == sizeof(comps) / sizeof(comps[0]))
-			return sandsh_err_set(e, 0, "%s: too many path components", path);
+		if (!strcmp(c, ".") || !strcmp(c, "..")) {
+			sandsh_err_set(e, 0, "%s: '.' or '..' in path", path);
+			return -1;
+		}
+		if (n == sizeof(comps) / sizeof(comps[0])) {
+			sandsh_err_set(e, 0, "%s: too many path components", path);
+			return -1;
+		}
 		comps[n++] = c;
 	}
 	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return sandsh_err_set(e, errno, "open /");
+	if (fd < 0) {
+		sandsh_err_set(e, errno, "open /");
+		return -1;
+	}
 	if (fstat(fd, &st) < 0) {
 		sandsh_err_set(e, errno, "stat /");
 		close(fd);
@@ -83,8 +93,10 @@ static int walk(const char *path, char **copy, char **leaf, struct sandsh_err *e
 	int dfd;
 
 	*copy = strdup(path);
-	if (!*copy)
-		return sandsh_err_set(e, ENOMEM, "%s", path);
+	if (!*copy) {
+		sandsh_err_set(e, ENOMEM, "%s", path);
+		return -1;
+	}
 	dfd = walk_parents(*copy, path, leaf, e);
 	if (dfd < 0) {
 		free(*copy);

@@ -116,10 +116,19 @@ void sandsh_init_main(const struct sandsh_launch *l)
 
 	/* If the outer process dies, so does the sandbox (and, with PID 1, every
 	 * process in it). Then wait until it has placed us. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		_exit(SANDSH_EXIT_FAILURE);
-	if (read(l->sync_fd, &go, 1) != 1)
-		_exit(SANDSH_EXIT_FAILURE);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+		sandsh_err_set(&e, errno, "prctl PR_SET_PDEATHSIG");
+		report(l, &e);
+	}
+	switch (read(l->sync_fd, &go, 1)) {
+	case 1:
+		break;
+	case 0:
+		_exit(SANDSH_EXIT_FAILURE); /* the outer process is gone */
+	default:
+		sandsh_err_set(&e, errno, "wait for the start signal");
+		report(l, &e);
+	}
 
 	if (l->confined) {
 		prctl(PR_SET_NAME, "sandsh-init", 0, 0, 0);
@@ -136,7 +145,11 @@ void sandsh_init_main(const struct sandsh_launch *l)
 		report(l, &e);
 	/* Changing credentials cleared the parent-death signal: set it again,
 	 * then make sure the parent did not die in between. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || outer_gone(l->sync_fd))
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+		sandsh_err_set(&e, errno, "prctl PR_SET_PDEATHSIG");
+		report(l, &e);
+	}
+	if (outer_gone(l->sync_fd))
 		_exit(SANDSH_EXIT_FAILURE);
 	close(l->sync_fd);
 

@@ -33,6 +33,23 @@ __attribute__((noreturn)) static void die(int status, const char *msg)
 	exit(status);
 }
 
+/* Lifts a caller's limit that could kill sandsh halfway through: to
+ * infinity, or (without CAP_SYS_RESOURCE) the soft limit up to the hard
+ * one; a hard limit below need is refused before anything is done. */
+static void lift_limit(int resource, rlim_t need, const char *msg)
+{
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+
+	if (setrlimit((__rlimit_resource_t)resource, &rl) == 0)
+		return;
+	if (getrlimit((__rlimit_resource_t)resource, &rl) < 0)
+		die(SANDSH_EXIT_FAILURE, "getrlimit: cannot read the resource limits");
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit((__rlimit_resource_t)resource, &rl) < 0 ||
+	    (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need))
+		die(SANDSH_EXIT_FAILURE, msg);
+}
+
 /* SECURITY 2: standard fds open, nothing else inherited, known umask,
  * default signals, not dumpable, no core, limits that cannot break us. */
 static void sanitize(struct sandsh_caller *c)
@@ -54,6 +71,9 @@ static void sanitize(struct sandsh_caller *c)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			signal(sig, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Past a file-size limit a write fails (EFBIG) instead of killing
+	 * us; the command gets SIG_DFL back with the other signals. */
+	signal(SIGXFSZ, SIG_IGN);
 	/* A terminal's stop signals bypass the uid check: the root supervisor
 	 * must not be frozen holding the user lock or the timeout. */
 	signal(SIGTSTP, SIG_IGN);
@@ -63,14 +83,19 @@ static void sanitize(struct sandsh_caller *c)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		die(SANDSH_EXIT_FAILURE, "prctl: cannot make the process non-dumpable");
+	/* The command gets these back: an unread limit must not become 0. */
 	for (int r = 0; r < RLIM_NLIMITS; r++)
-		getrlimit((__rlimit_resource_t)r, &c->rlimits[r]);
+		if (getrlimit((__rlimit_resource_t)r, &c->rlimits[r]) < 0)
+			die(SANDSH_EXIT_FAILURE, "getrlimit: cannot read the resource limits");
 	rl = c->rlimits[RLIMIT_CORE];
 	rl.rlim_cur = 0;
-	setrlimit(RLIMIT_CORE, &rl);
-	/* A tiny file-size limit would kill us (SIGXFSZ) halfway through. */
-	rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
-	setrlimit(RLIMIT_FSIZE, &rl);
+	if (setrlimit(RLIMIT_CORE, &rl) < 0)
+		die(SANDSH_EXIT_FAILURE, "setrlimit: cannot disable core dumps");
+	/* A tiny file-size limit would kill us (SIGXFSZ) writing our state, a
+	 * CPU limit (SIGXCPU, SIGKILL) or a small stack (SIGSEGV) anywhere. */
+	lift_limit(RLIMIT_FSIZE, 1024 * 1024, "resource limits: the file size limit is too small for sandsh");
+	lift_limit(RLIMIT_CPU, 60, "resource limits: the CPU time limit is too small for sandsh");
+	lift_limit(RLIMIT_STACK, 256 * 1024, "resource limits: the stack size limit is too small for sandsh");
 }
 
 /* SECURITY 1: setuid root, not under no_new_privs, initial user namespace. */
@@ -94,6 +119,9 @@ static void check_privileges(void)
 	map[n] = '\0';
 	{
 		unsigned long inside, outside, count;
+		/* The kernel writes uid_map: three decimal numbers below 2^32,
+		 * so %lu cannot overflow (cert-err34-c is about untrusted text). */
+		/* NOLINTNEXTLINE(cert-err34-c) */
 		if (sscanf(map, " %lu %lu %lu", &inside, &outside, &count) != 3 || inside != 0 ||
 		    outside != 0 || count != 4294967295UL || strchr(map, '\n') != map + n - 1)
 			die(SANDSH_EXIT_FAILURE, "invocation: refusing to run inside a user namespace");

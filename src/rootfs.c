@@ -81,16 +81,23 @@ static int make_target(int root, const char *path, bool file, struct sandsh_err 
 }
 
 /* Whether path lies strictly beneath one of the first n policy mounts'
- * tmpfs targets. */
+ * targets and the nearest of them (the mount path's parent is on: targets
+ * have no symlinks) is a tmpfs this session made. A bind in between is
+ * host file system: nothing is created there as root. */
 static bool under_session_tmpfs(const struct sandsh_policy *p, size_t n, const char *path)
 {
+	size_t best = 0;
+	bool tmpfs = false;
+
 	for (size_t i = 0; i < n; i++) {
 		const char *t = p->mounts[i].target;
 		size_t len = strlen(t);
-		if (p->mounts[i].type == SANDSH_MOUNT_TMPFS && !strncmp(path, t, len) && path[len] == '/')
-			return true;
+		if (len >= best && !strncmp(path, t, len) && path[len] == '/') {
+			best = len;
+			tmpfs = p->mounts[i].type == SANDSH_MOUNT_TMPFS;
+		}
 	}
-	return false;
+	return tmpfs;
 }
 
 static int open_or_make_target(const struct sandsh_policy *p, size_t i, int root, bool file,
@@ -246,21 +253,32 @@ static int policy_mounts(const struct sandsh_launch *l, int root, struct sandsh_
 			if (rc < 0)
 				return -1;
 		} else {
-			int src, tfd, rc;
-			uid_t old;
+			int src = -1, tfd, rc, saved = EPERM;
 
 			/* Resolve the source with the user's file-system identity, so
 			 * the bind reaches nothing the user could not reach, and with no
-			 * symlink, so a user-owned link cannot redirect it. */
-			old = (uid_t)setfsuid(l->user->uid);
+			 * symlink, so a user-owned link cannot redirect it. setfsuid()
+			 * and setfsgid() cannot report failure: an invalid id (-1)
+			 * changes nothing and returns the current one, so query. */
+			setfsuid(l->user->uid);
 			setfsgid(l->user->gid);
-			src = openat2_path(AT_FDCWD, m->source, O_PATH,
-					   RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-			int saved = errno;
+			bool as_user = (uid_t)setfsuid((uid_t)-1) == l->user->uid &&
+				       (gid_t)setfsgid((gid_t)-1) == l->user->gid;
+			if (as_user) {
+				src = openat2_path(AT_FDCWD, m->source, O_PATH,
+						   RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+				saved = errno;
+			}
 			setfsgid(0);
-			setfsuid(old);
-			if ((uid_t)setfsuid((uid_t)-1) != 0) /* query: must be root again */
+			setfsuid(0);
+			if ((uid_t)setfsuid((uid_t)-1) != 0 || (gid_t)setfsgid((gid_t)-1) != 0) {
+				if (src >= 0)
+					close(src);
 				return sandsh_err_set(e, 0, "setfsuid: could not return to root");
+			}
+			if (!as_user)
+				return sandsh_err_set(e, 0, "bind source %s: could not take the user's file-system identity",
+						      m->source);
 			if (src < 0)
 				return sandsh_err_set(e, saved, "bind source %s", m->source);
 			struct stat st;
