@@ -35,6 +35,7 @@ HEADERS     := $(wildcard include/sandsh/*.h)
 include tests/tests.mk
 include tests/pam.mk
 include tests/e2e.mk
+include tests/security.mk
 
 .PHONY: all deps install uninstall check unit asan integration vm demo clean \
 	man-check examples-check deb rpm package-check
@@ -119,7 +120,7 @@ asan:
 vm: all
 	tests/vm/t-cgroup-v2.sh $(BUILD)
 
-check: unit asan integration vm man-check examples-check pam-check e2e
+check: unit asan analyze fuzz-short integration security-check vm man-check examples-check pam-check e2e
 
 man-check:
 	scripts/deps.sh man

@@ -21,6 +21,8 @@ pkg-config libconfig-dev libpam0g-dev libseccomp-dev util-linux" ;;
 	pam-unit) pkgs="$pkgs libcmocka-dev libpam-wrapper libpamtest0-dev libpam0g-dev pkg-config" ;;
 	pam) pkgs="$pkgs pamtester util-linux login bsdutils openssh-server openssh-client tmux \
 busybox-static libpam-modules" ;;
+	sec) pkgs="$pkgs clang libclang-rt-dev clang-tidy cppcheck strace util-linux busybox-static gcc \
+libc6-dev" ;;
 	e2e) pkgs="$pkgs openssh-server openssh-client openssh-sftp-server rsync tmux busybox-static \
 util-linux procps" ;;
 	*) echo "deps.sh: unknown set '$set'" >&2; exit 2 ;;
