@@ -64,7 +64,9 @@ B='i=0; while [ $i -lt 60 ]; do (sleep 20 &) 2>/dev/null; i=$((i+1)); done; exec
 /usr/bin/setpriv --reuid=61001 --regid=61001 --init-groups -- $S -c "$B" 2>/dev/null & bomb=$!
 sleep 1
 waitfor $CG/user-61001/pids.current 16
-check "fork bomb contained at pids_max" "$(cat $CG/user-61001/pids.current)" "16"
+# The bomb's subshells come and go: the count sits at the limit or just below.
+n=$(cat $CG/user-61001/pids.current)
+[ "$n" -le 16 ] && [ "$n" -ge 14 ] && ok "fork bomb contained at pids_max ($n of 16)" || bad "fork bomb: $n processes (limit 16)"
 # Linux 6.1 counts a refused fork in the forking (leaf) cgroup, newer
 # kernels in the limiting one too: read both.
 refused=$(cat $CG/user-61001/pids.events $CG/user-61001/session-*/pids.events | awk '$1 == "max" {n += $2} END {print n + 0}')
@@ -80,9 +82,14 @@ waitfor $CG/user-61001/pids.current 12
 /usr/bin/setpriv --reuid=61001 --regid=61001 --init-groups -- $S -c "$B" 2>/dev/null & s2=$!
 sleep 1
 waitfor $CG/user-61001/pids.current 16
-check "two sessions together stop at the user's pids_max" "$(cat $CG/user-61001/pids.current)" "16"
+n=$(cat $CG/user-61001/pids.current)
+[ "$n" -le 16 ] && [ "$n" -ge 14 ] && ok "two sessions together stop at the user's pids_max ($n of 16)" ||
+	bad "two sessions: $n processes (limit 16)"
 sizes=$(for l in $CG/user-61001/session-*; do cat $l/pids.current; done | sort -n | tr '\n' ' ')
-check "the second session got only what was left" "$sizes" "4 12 "
+case "$sizes" in
+"2 12 " | "3 12 " | "4 12 ") ok "the second session got only what was left ($sizes)" ;;
+*) bad "session sizes: $sizes (want at most 4 beside 12)" ;;
+esac
 kill -TERM $s1 $s2
 wait
 
