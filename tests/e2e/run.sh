@@ -23,36 +23,11 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 
-if [ -z "${SANDSH_TEST_INNER:-}" ]; then
-	for tool in unshare setpriv timeout findmnt ssh scp sftp rsync tmux ssh-keygen /usr/sbin/sshd; do
-		command -v "$tool" >/dev/null ||
-			{ echo "e2e: $tool not found (scripts/deps.sh e2e installs what is missing)" >&2; exit 1; }
-	done
-	[ -x /bin/busybox ] || { echo "e2e: /bin/busybox not found (apt-get install busybox-static)" >&2; exit 1; }
-
-	snap() {
-		awk '{ for (i = 7; $i != "-"; i++); print $5, $(i + 1), $(i + 2) }' /proc/self/mountinfo |
-			grep -E '^/(run|etc|dev|proc|tmp|home|var)(/| )|sandsh' | sort
-		echo "--"
-		for p in /run/sandsh /run/sandsh-test /run/sshd /dev/log /etc/sandsh /root/.ssh; do
-			[ -e "$p" ] || [ -L "$p" ] && echo "exists: $p"
-		done
-	}
-	before=$(snap)
-	t0=$(date +%s)
-	SANDSH_TEST_INNER=1 SANDSH_HOST_MNTNS=$(readlink /proc/self/ns/mnt) timeout -k 10 600 \
-		unshare --mount --propagation private --pid --fork --kill-child --mount-proc \
-		-- "$0" "$@"
-	rc=$?
-	after=$(snap)
-	if [ "$before" != "$after" ]; then
-		echo "e2e: host state changed by the tests:" >&2
-		diff <(echo "$before") <(echo "$after") >&2
-		rc=1
-	fi
-	echo "# e2e: $(($(date +%s) - t0)) s"
-	exit $rc
-fi
+# shellcheck source=tests/lib/suite.sh
+. "$repo/tests/lib/suite.sh"
+[ -n "${SANDSH_TEST_INNER:-}" ] ||
+	suite_outer e2e "scripts/deps.sh e2e installs what is missing" 600 \
+		ssh scp sftp rsync tmux ssh-keygen /usr/sbin/sshd -- "$@"
 
 build=$1
 shift
@@ -116,31 +91,8 @@ export SSH_CMD SSHD_PORT
 	assert_eq "sshd listens on 127.0.0.1:$SSHD_PORT" "1" "$(grep -c "Server listening on 127.0.0.1 port $SSHD_PORT" "$SSHD_LOG")"
 )
 
-if [ $# -gt 0 ]; then
-	tests=()
-	for t in "$@"; do
-		case "$t" in
-		*/*) tests+=("$(cd "$(dirname "$t")" && pwd)/${t##*/}") ;;
-		*) tests+=("$here/$t") ;;
-		esac
-	done
-else
-	tests=("$here"/t-*.sh)
-fi
-
-for t in "${tests[@]}"; do
-	name=${t##*/}
-	name=${name%.sh}
-	echo "# ${name} ($(date +%T))"
-	(
-		T_SECTION="${name#t-}: "
-		write_e2e_policy
-		rm -rf "${T_SHARE:?}"/* 2>/dev/null
-		# shellcheck disable=SC1090
-		. "$t"
-	)
-	tmux_stop
-done
+suite_tests "$here" "$@"
+suite_run write_e2e_policy tmux_stop
 
 T_SECTION="run: "
 # The whole run: every session open has exactly one close with its id.
@@ -158,32 +110,7 @@ fi
 
 sshd_stop 5
 assert_eq "sshd and its connection processes are gone" "" "$(procs -c sshd -l)"
-left=$(procs -u "$FIXTURE_UIDS" | tr '\n' ' ')
-if [ -n "$left" ]; then
-	fail "no fixture-user process survives the tests" "left: $left" "$(procs -l -u "$FIXTURE_UIDS")"
-	for p in $left; do kill -KILL "$p" 2>/dev/null; done
-else
-	pass "no fixture-user process survives the tests"
-fi
-
+suite_no_procs "$FIXTURE_UIDS"
 e2e_teardown
 trap - EXIT
-if [ -d /sys/fs/cgroup ]; then
-	leftover=$(awk '$9 == "cgroup" || $9 == "cgroup2" { print $5 }' /proc/self/mountinfo |
-		while read -r top; do [ -d "$top/$T_CGROUP_PARENT" ] && echo "$top/$T_CGROUP_PARENT"; done)
-	assert_eq "fixture cgroups removed" "" "$leftover"
-fi
-
-npass=$(grep -c '^ok ' "$T_RESULTS")
-nfail=$(grep -c '^fail ' "$T_RESULTS")
-nskip=$(grep -c '^skip ' "$T_RESULTS")
-if [ "$nfail" -gt 0 ]; then
-	echo "# failed:"
-	grep '^fail ' "$T_RESULTS" | sed 's/^fail /#   /'
-fi
-if [ "$nskip" -gt 0 ]; then
-	echo "$npass passed, $nfail failed, $nskip skipped"
-else
-	echo "$npass passed, $nfail failed"
-fi
-[ "$nfail" -eq 0 ] && [ "$npass" -gt 0 ]
+suite_finish

@@ -21,42 +21,10 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 
-if [ -z "${SANDSH_TEST_INNER:-}" ]; then
-	for tool in unshare setpriv timeout findmnt; do
-		command -v "$tool" >/dev/null || { echo "run.sh: $tool not found (apt-get install util-linux coreutils)" >&2; exit 1; }
-	done
-	[ -x /bin/busybox ] || { echo "run.sh: /bin/busybox not found (apt-get install busybox-static)" >&2; exit 1; }
-
-	# Host state the tests could leak into: mounts where the harness
-	# mounts (other mounts may come and go with other work on the machine)
-	# and the paths it uses.
-	snap() {
-		awk '{ for (i = 7; $i != "-"; i++); print $5, $(i + 1), $(i + 2) }' /proc/self/mountinfo |
-			grep -E '^/(run|etc|dev|proc|tmp)(/| )|sandsh' | sort
-		echo "--"
-		for p in /run/sandsh /run/sandsh-test /run/mount /dev/log /etc/sandsh; do
-			[ -e "$p" ] || [ -L "$p" ] && echo "exists: $p"
-		done
-	}
-	before=$(snap)
-
-	# A private mount namespace: every mount of the tests lives and dies
-	# with it; a PID namespace: every process of the tests dies with it
-	# (and the checks for leftover processes see only ours). The timeout
-	# bounds the whole run.
-	SANDSH_TEST_INNER=1 SANDSH_HOST_MNTNS=$(readlink /proc/self/ns/mnt) timeout -k 10 1200 \
-		unshare --mount --propagation private --pid --fork --kill-child --mount-proc \
-		-- "$0" "$@"
-	rc=$?
-
-	after=$(snap)
-	if [ "$before" != "$after" ]; then
-		echo "run.sh: host state changed by the tests:" >&2
-		diff <(echo "$before") <(echo "$after") >&2
-		rc=1
-	fi
-	exit $rc
-fi
+# shellcheck source=tests/lib/suite.sh
+. "$repo/tests/lib/suite.sh"
+[ -n "${SANDSH_TEST_INNER:-}" ] ||
+	suite_outer integration "apt-get install util-linux coreutils busybox-static" 1200 -- "$@"
 
 build=$1
 shift
@@ -71,60 +39,9 @@ trap hermetic_teardown EXIT
 export T_RESULTS=$T_ROOT/results
 : >"$T_RESULTS"
 
-if [ $# -gt 0 ]; then
-	tests=()
-	for t in "$@"; do
-		case "$t" in
-		*/*) tests+=("$(cd "$(dirname "$t")" && pwd)/${t##*/}") ;;
-		*) tests+=("$here/$t") ;;
-		esac
-	done
-else
-	tests=("$here"/t-*.sh)
-fi
-
-for t in "${tests[@]}"; do
-	name=${t##*/}
-	name=${name%.sh}
-	echo "# ${name}"
-	# Each file runs in its own subshell with the standard policy and an
-	# empty share directory.
-	(
-		T_SECTION="${name#t-}: "
-		write_std_policy
-		rm -rf "${T_SHARE:?}"/* 2>/dev/null
-		# shellcheck disable=SC1090
-		. "$t"
-	)
-done
-
-# Nothing of the tests may still run.
-left=$(procs -u 61001,61002,61003 | tr '\n' ' ')
-if [ -n "$left" ]; then
-	(T_SECTION="run: "; fail "no fixture-user process survives the tests" "left: $left")
-	for p in $left; do kill -KILL "$p" 2>/dev/null; done
-else
-	(T_SECTION="run: "; pass "no fixture-user process survives the tests")
-fi
-
+suite_tests "$here" "$@"
+suite_run write_std_policy
+suite_no_procs 61001,61002,61003
 hermetic_teardown
 trap - EXIT
-if [ -d /sys/fs/cgroup ]; then
-	leftover=$(awk '$9 == "cgroup" || $9 == "cgroup2" { print $5 }' /proc/self/mountinfo |
-		while read -r top; do [ -d "$top/$T_CGROUP_PARENT" ] && echo "$top/$T_CGROUP_PARENT"; done)
-	(T_SECTION="run: "; assert_eq "fixture cgroups removed" "" "$leftover")
-fi
-
-npass=$(grep -c '^ok ' "$T_RESULTS")
-nfail=$(grep -c '^fail ' "$T_RESULTS")
-nskip=$(grep -c '^skip ' "$T_RESULTS")
-if [ "$nfail" -gt 0 ]; then
-	echo "# failed:"
-	grep '^fail ' "$T_RESULTS" | sed 's/^fail /#   /'
-fi
-if [ "$nskip" -gt 0 ]; then
-	echo "$npass passed, $nfail failed, $nskip skipped"
-else
-	echo "$npass passed, $nfail failed"
-fi
-[ "$nfail" -eq 0 ] && [ "$npass" -gt 0 ]
+suite_finish
