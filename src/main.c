@@ -59,7 +59,7 @@ static void sanitize(struct sandsh_caller *c)
 
 	for (int fd = 0; fd <= 2; fd++) {
 		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
-			int n = open("/dev/null", O_RDWR | O_NOCTTY); /* lands on fd */
+			int n = open("/dev/null", O_RDWR | O_NOCTTY); /* lands on fd; no O_CLOEXEC: 0-2 stay */
 			if (n != fd)
 				_exit(SANDSH_EXIT_FAILURE);
 		}

@@ -265,7 +265,7 @@ static char *escape(const char *s)
 		case '\f': *o++ = '\\'; *o++ = 'f'; break;
 		default:
 			if (*p < 0x20 || *p == 0x7f)
-				o += sprintf(o, "\\x%02x", *p);
+				o += snprintf(o, 5, "\\x%02x", *p);
 			else
 				*o++ = (char)*p;
 		}
