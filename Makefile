@@ -36,6 +36,7 @@ include tests/tests.mk
 include tests/pam.mk
 include tests/e2e.mk
 include tests/security.mk
+include bench.mk
 
 .PHONY: all deps install uninstall check unit asan integration vm demo clean \
 	man-check examples-check deb rpm package-check

@@ -23,6 +23,8 @@ pkg-config libconfig-dev libpam0g-dev libseccomp-dev util-linux" ;;
 busybox-static libpam-modules" ;;
 	sec) pkgs="$pkgs clang libclang-rt-dev clang-tidy cppcheck strace util-linux busybox-static gcc \
 libc6-dev" ;;
+	bench) pkgs="$pkgs bubblewrap firejail hyperfine busybox-static util-linux coreutils gcc \
+libc6-dev strace" ;;
 	e2e) pkgs="$pkgs openssh-server openssh-client openssh-sftp-server rsync tmux busybox-static \
 util-linux procps" ;;
 	*) echo "deps.sh: unknown set '$set'" >&2; exit 2 ;;

@@ -1,0 +1,13 @@
+# Benchmark (issue 8), included by the top Makefile. As root:
+#   make bench        sandsh against bubblewrap, firejail, unshare+chroot,
+#                     fork+exec and a minimal setuid launcher (bench/floor.c)
+# Installs what it needs (scripts/deps.sh bench), runs in a private mount
+# namespace like the integration tests (bench/run.sh), prints a table and
+# writes $(BUILD)/bench/results.json. Scale with BENCH_RUNS, BENCH_N,
+# BENCH_SEQ, BENCH_PROBE_S...; BENCH_B_BUILD=DIR measures a second build
+# (bench/README.md).
+.PHONY: bench
+
+bench: all
+	scripts/deps.sh bench
+	BENCH_OUT=$(BUILD)/bench bench/run.sh $(BUILD)
