@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +204,40 @@ fail:
 		if ((cg)->mount_fd[c] >= 0)
 /* NOLINTEND(bugprone-macro-parentheses) */
 
+/* The shell may wait for the user lock in a blocking flock() bounded by
+ * SIGALRM; the PAM module polls instead (its caller's SIGALRM is not ours). */
+static bool lock_may_block;
+
+void sandsh_cgroup_lock_blocking(bool on)
+{
+	lock_may_block = on;
+}
+
+static void on_lock_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* flock(LOCK_EX) for at most LOCK_WAIT_MS; EWOULDBLOCK when it timed out. */
+static int lock_wait(int fd)
+{
+	struct sigaction sa, old;
+	int rc, err;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_lock_alarm; /* no SA_RESTART: flock() returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, &old) < 0)
+		return -1;
+	alarm(LOCK_WAIT_MS / 1000);
+	rc = flock(fd, LOCK_EX);
+	err = errno;
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	errno = rc < 0 && err == EINTR ? EWOULDBLOCK : err;
+	return rc;
+}
+
 static int lock_user(struct sandsh_cgroup *cg, struct sandsh_err *e)
 {
 	char name[64];
@@ -212,7 +247,19 @@ static int lock_user(struct sandsh_cgroup *cg, struct sandsh_err *e)
 	if (cg->lock_fd < 0)
 		return sandsh_err_set(e, errno, "cgroup: open /run/sandsh/%s", name);
 	/* Only root's processes can hold it (the directory is root's 0700),
-	 * but do not wait forever on a stuck one. */
+	 * but do not wait forever on a stuck one. Many sessions of one user
+	 * starting at once queue here: a blocking wait hands the lock on at
+	 * once, where polling left it idle and woke every waiter 100 times a
+	 * second. */
+	if (lock_may_block) {
+		if (flock(cg->lock_fd, LOCK_EX | LOCK_NB) == 0 ||
+		    (errno == EWOULDBLOCK && lock_wait(cg->lock_fd) == 0))
+			return 0;
+		if (errno == EWOULDBLOCK)
+			return sandsh_err_set(e, 0, "cgroup: /run/sandsh/%s: busy for %d s", name,
+					      LOCK_WAIT_MS / 1000);
+		return sandsh_err_set(e, errno, "cgroup: lock /run/sandsh/%s", name);
+	}
 	for (int waited = 0; flock(cg->lock_fd, LOCK_EX | LOCK_NB) < 0; waited += 10) {
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return sandsh_err_set(e, errno, "cgroup: lock /run/sandsh/%s", name);

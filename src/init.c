@@ -97,6 +97,14 @@ __attribute__((noreturn)) static void exec_command(const struct sandsh_launch *l
 	report(l, &e);
 }
 
+/* The command's process runs on this stack until its execve. */
+static unsigned char command_stack[128 * 1024] __attribute__((aligned(16)));
+
+static int command_main(void *arg)
+{
+	exec_command(arg);
+}
+
 static int status_of(int wstatus)
 {
 	if (WIFEXITED(wstatus))
@@ -164,13 +172,18 @@ void sandsh_init_main(const struct sandsh_launch *l)
 		sandsh_err_set(&e, errno, "init signals");
 		report(l, &e);
 	}
-	child = fork();
+	/* Like posix_spawn: the command's process shares PID 1's memory until
+	 * its execve, with PID 1 suspended meanwhile (CLONE_VFORK). No page
+	 * tables to copy, no copy-on-write faults in either process, no second
+	 * address space to tear down. The child only makes system calls and
+	 * writes its own stack (exec_command resets every handler before it
+	 * unblocks a signal; rlimits, umask, cwd and dispositions are its own). */
+	child = clone(command_main, command_stack + sizeof(command_stack), CLONE_VM | CLONE_VFORK | SIGCHLD,
+		      (void *)l);
 	if (child < 0) {
 		sandsh_err_set(&e, errno, "fork the command");
 		report(l, &e);
 	}
-	if (child == 0)
-		exec_command(l);
 	close(l->report_fd);
 
 	for (;;) {

@@ -227,6 +227,7 @@ int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *
 	/* 4. The user's cgroup and this session's leaf (max_sessions is
 	 * enforced here); the user's lock is held until the child is in. */
 	if (l.confined) {
+		sandsh_cgroup_lock_blocking(true);
 		if (sandsh_cgroup_prepare(&cg, run_fd, s, p, u->uid, id, e) < 0)
 			goto out;
 	}

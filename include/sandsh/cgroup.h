@@ -28,6 +28,10 @@ struct sandsh_cgroup {
 	uid_t uid;
 };
 
+/* The setuid shell (not the PAM module, whose caller owns SIGALRM) waits
+ * for the per-user lock in a blocking flock() bounded by alarm(). */
+void sandsh_cgroup_lock_blocking(bool on);
+
 /* Detects the hierarchy (run_fd: an fd of /run/sandsh), takes the user's lock, removes leftover (empty)
  * session leaves, enforces max_sessions (status 1), creates the user cgroup
  * with pids.max (memory and CPU limits too) and this session's leaf. The
