@@ -49,6 +49,29 @@ h_must() {
 
 # hermetic_setup BUILD_DIR [REPO_DIR]: builds the environment described
 # above. Must run as root inside a private mount namespace.
+# h_tmpfs_over DIR OPTIONS NAME: a tmpfs on DIR in this namespace that keeps
+# the repository and the build directory reachable when they lie beneath
+# DIR (CI may clone into /tmp or /home): they are bound aside first and
+# bound back in the new tmpfs. Needs $T_ROOT (after hermetic_setup).
+h_tmpfs_over() {
+	local dir=$1 opts=$2 name=$3 p i=0 keep=()
+	for p in "$H_REPO" "$H_BUILD"; do
+		case "$p/" in
+		"$dir"/*)
+			h_must mkdir -p "$T_ROOT/keep/$i"
+			h_must mount -n --bind "$p" "$T_ROOT/keep/$i"
+			keep+=("$p")
+			i=$((i + 1))
+			;;
+		esac
+	done
+	h_must mount -n -t tmpfs -o "$opts" "$name" "$dir"
+	for i in "${!keep[@]}"; do
+		h_must mkdir -p "${keep[$i]}"
+		h_must mount -n --bind "$T_ROOT/keep/$i" "${keep[$i]}"
+	done
+}
+
 hermetic_setup() {
 	local build=$1 repo=${2:-$(pwd)} mi
 

@@ -68,12 +68,12 @@ sshd_setup() {
 	h_must install -d -o root -g root -m 0755 /run/sshd
 
 	# sshd writes wtmp/btmp/lastlog under /var/log: keep that in the namespace.
-	h_must mount -n -t tmpfs -o mode=0755,size=4m,nosuid,nodev sandsh-hermetic-varlog /var/log
+	h_tmpfs_over /var/log mode=0755,size=4m,nosuid,nodev sandsh-hermetic-varlog
 	# sshd starts the user's session in the passwd home (on the host side,
 	# before any sandbox); without it every session prints "Could not
 	# chdir to home directory" on stderr.
 	if [ "$SSHD_HOST_HOMES" = 1 ]; then
-		h_must mount -n -t tmpfs -o mode=0755,size=16m,nosuid,nodev sandsh-hermetic-home /home
+		h_tmpfs_over /home mode=0755,size=16m,nosuid,nodev sandsh-hermetic-home
 		for u in $T_USERS; do
 			IFS=: read -r name uid gid <<<"$u"
 			h_must install -d -o "$uid" -g "$gid" -m 0755 "/home/$name"

@@ -60,6 +60,8 @@ suite_tests() {
 	SUITE_TESTS=()
 	if [ $# -eq 0 ]; then
 		SUITE_TESTS=("$dir"/t-*.sh)
+		# A suite that finds nothing to run has failed, not passed.
+		[ -e "${SUITE_TESTS[0]}" ] || { echo "no test files in $dir" >&2; exit 1; }
 		return
 	fi
 	for t in "$@"; do

@@ -11,7 +11,7 @@
 EXAMPLES=$H_REPO/conf/examples
 
 # Host homes for the bind sources, in a tmpfs of this private namespace.
-mount -n -t tmpfs -o mode=0755,size=4m sandsh-examples-home /home
+h_tmpfs_over /home mode=0755,size=4m sandsh-examples-home
 install -d -o sbuser1 -g sbuser1 -m 0700 /home/sbuser1
 install -d -o sbadmin -g sbadmin -m 0700 /home/sbadmin
 # What sftp-only.conf expects in its rootfs.
@@ -89,4 +89,4 @@ assert_eq "bastion: nothing written to the host home" "" "$(find /home/sbuser1 -
 run_as sbadmin -c 'true'
 assert_status "bastion: a non-member is refused" 1
 
-umount -n /home
+umount -n -R /home

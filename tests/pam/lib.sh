@@ -20,8 +20,8 @@ pam_setup() {
 
 	# pam_wrapper's and the unit test's temporary directories, login's
 	# and su's wtmp/btmp/lastlog: in the namespace only.
-	h_must mount -n -t tmpfs -o mode=1777,size=64m,nosuid,nodev sandsh-pam-tmp /tmp
-	h_must mount -n -t tmpfs -o mode=0755,size=4m,nosuid,nodev sandsh-pam-varlog /var/log
+	h_tmpfs_over /tmp mode=1777,size=64m,nosuid,nodev sandsh-pam-tmp
+	h_tmpfs_over /var/log mode=0755,size=4m,nosuid,nodev sandsh-pam-varlog
 
 	# Login shells: /bin/sh (busybox, in the rootfs) for the ordinary
 	# users; sandsh itself for sbnest, from the rootfs's /usr/sbin.
