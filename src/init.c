@@ -18,8 +18,13 @@
 #include "sandsh/fs.h"
 #include "sandsh/sandbox.h"
 
-/* Signals the sandbox forwards to the command (SPEC §4). */
-static const int forwarded[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+void sandsh_init_forwarded_signals(sigset_t *set)
+{
+	static const int forwarded[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(set, forwarded[i]);
+}
 
 __attribute__((noreturn)) static void report(const struct sandsh_launch *l, const struct sandsh_err *e)
 {
@@ -166,8 +171,7 @@ void sandsh_init_main(const struct sandsh_launch *l)
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
-	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		sigaddset(&set, forwarded[i]);
+	sandsh_init_forwarded_signals(&set);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
 		sandsh_err_set(&e, errno, "init signals");
 		report(l, &e);

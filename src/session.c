@@ -32,8 +32,6 @@
 
 #define KILL_GRACE_S 5
 
-static const int forwarded[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
-
 static const char *tty_name(char *buf, size_t len)
 {
 	if (!isatty(STDIN_FILENO) || ttyname_r(STDIN_FILENO, buf, len) != 0)
@@ -211,8 +209,7 @@ int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *
 	/* 3. Signals: blocked before clone so PID 1 starts with them blocked
 	 * too (it reads them from its own signalfd). */
 	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		sigaddset(&set, forwarded[i]);
+	sandsh_init_forwarded_signals(&set);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
 		sandsh_err_set(e, errno, "signals");
 		goto out;

@@ -3,6 +3,7 @@
 #ifndef SANDSH_SANDBOX_H
 #define SANDSH_SANDBOX_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -63,6 +64,10 @@ int sandsh_priv_drop(const struct sandsh_user *u, const struct sandsh_policy *p,
 
 /* seccomp.c — loads the baseline filter (requires no_new_privs). */
 int sandsh_seccomp_load(struct sandsh_err *e);
+
+/* init.c — the signals a session forwards to its command (SPEC §4), added
+ * to set: the outer process and PID 1 both block and read exactly these. */
+void sandsh_init_forwarded_signals(sigset_t *set);
 
 /* init.c — the child: PID 1 of the sandbox (or, unconfined, the command
  * itself). Never returns. */
