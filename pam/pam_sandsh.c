@@ -109,13 +109,7 @@ static int load(pam_handle_t *pamh, struct sandsh_user *u, struct sandsh_policy_
 		snprintf(host, sizeof(host), "localhost");
 	sandsh_log_open(LOG_AUTHPRIV);
 	if (sandsh_policy_load(POLICY_PATH, pf, &d) < 0 || sandsh_policy_resolve(*pf, u, host, p, &d) < 0) {
-		const struct sandsh_diag *g = d.n ? &d.v[0] : NULL;
-		if (g && g->line > 0)
-			sandsh_log(LOG_ERR, "error user=%s uid=%u reason=%s:%d: %s", u->name, (unsigned)u->uid,
-				   g->file, g->line, g->msg);
-		else
-			sandsh_log(LOG_ERR, "error user=%s uid=%u reason=%s: %s", u->name, (unsigned)u->uid,
-				   g ? g->file : POLICY_PATH, g ? g->msg : "policy invalid");
+		sandsh_log_policy_error(u->name, (unsigned)u->uid, &d);
 		pam_syslog(pamh, LOG_ERR, "policy invalid, session refused (see the sandsh log)");
 		sandsh_diags_free(&d);
 		return PAM_SYSTEM_ERR;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "sandsh/log.h"
+#include "sandsh/policy.h"
 
 static int log_fd = -1;
 static int log_facility = LOG_AUTHPRIV;
@@ -76,4 +77,20 @@ void sandsh_log(int priority, const char *fmt, ...)
 		n = (int)sizeof(line) - 1;
 	/* A stream socket needs a terminator; a datagram is its own frame. */
 	(void)!send(log_fd, line, (size_t)n + (log_type == SOCK_STREAM), MSG_NOSIGNAL);
+}
+
+void sandsh_log_policy_error(const char *user, unsigned uid, const struct sandsh_diags *d)
+{
+	const struct sandsh_diag *g = d->n ? &d->v[0] : NULL;
+	char more[48] = "";
+
+	if (d->n > 1)
+		snprintf(more, sizeof(more), " (and %zu more)", d->n - 1);
+	if (!g)
+		sandsh_log(LOG_ERR, "error user=%s uid=%u reason=policy invalid", user, uid);
+	else if (g->line > 0)
+		sandsh_log(LOG_ERR, "error user=%s uid=%u reason=%s:%d: %s%s", user, uid, g->file, g->line,
+			   g->msg, more);
+	else
+		sandsh_log(LOG_ERR, "error user=%s uid=%u reason=%s: %s%s", user, uid, g->file, g->msg, more);
 }

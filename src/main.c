@@ -266,24 +266,6 @@ out:
 	return rc;
 }
 
-/* Logs the first diagnostic (and how many more) as the error reason. */
-static void log_diags(const struct sandsh_user *u, const struct sandsh_diags *d)
-{
-	const struct sandsh_diag *g = d->n ? &d->v[0] : NULL;
-	char more[48] = "";
-
-	if (d->n > 1)
-		snprintf(more, sizeof(more), " (and %zu more)", d->n - 1);
-	if (!g)
-		sandsh_log(LOG_ERR, "error user=%s uid=%u reason=policy invalid", u->name, (unsigned)u->uid);
-	else if (g->line > 0)
-		sandsh_log(LOG_ERR, "error user=%s uid=%u reason=%s:%d: %s%s", u->name, (unsigned)u->uid,
-			   g->file, g->line, g->msg, more);
-	else
-		sandsh_log(LOG_ERR, "error user=%s uid=%u reason=%s: %s%s", u->name, (unsigned)u->uid,
-			   g->file, g->msg, more);
-}
-
 int main(int argc, char **argv)
 {
 	struct sandsh_caller caller = { 0 };
@@ -358,7 +340,7 @@ int main(int argc, char **argv)
 		snprintf(host, sizeof(host), "localhost");
 	if (sandsh_policy_load(POLICY_PATH, &pf, &d) < 0 ||
 	    sandsh_policy_resolve(pf, &u, host, &p, &d) < 0) {
-		log_diags(&u, &d);
+		sandsh_log_policy_error(u.name, (unsigned)u.uid, &d);
 		die(SANDSH_EXIT_FAILURE, "policy: invalid, session refused (see the system log)");
 	}
 	sandsh_log_open(sandsh_policy_settings(pf)->log_facility);

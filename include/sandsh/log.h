@@ -13,4 +13,9 @@ void sandsh_log_open(int facility);
 void sandsh_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sandsh_log_close(void);
 
+struct sandsh_diags;
+/* The "error user=... uid=... reason=FILE:LINE: MSG" line for a policy that
+ * failed to load or resolve: the first diagnostic, and how many more. */
+void sandsh_log_policy_error(const char *user, unsigned uid, const struct sandsh_diags *d);
+
 #endif
