@@ -8,7 +8,6 @@
  * every doubt is PAM_SESSION_ERR; the caller's namespaces are restored when
  * placement fails or the session closes. */
 #include <errno.h>
-#include <linux/sched.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -382,9 +381,8 @@ static int place(struct state *s, const struct sandsh_user *u, const struct sand
 {
 	struct sandsh_launch l;
 	int tree = -1, ready[2] = { -1, -1 }, alive[2] = { -1, -1 }, flags;
-	struct clone_args args;
 	struct sandsh_report r;
-	long pid;
+	pid_t pid;
 
 	memset(&l, 0, sizeof(l));
 	l.policy = p;
@@ -436,13 +434,11 @@ static int place(struct state *s, const struct sandsh_user *u, const struct sand
 		sandsh_err_set(e, errno, "pipe");
 		goto fail;
 	}
-	memset(&args, 0, sizeof(args));
-	args.flags = CLONE_PIDFD;
-	args.pidfd = (unsigned long long)(uintptr_t)&s->holder_pidfd;
-	args.exit_signal = SIGCHLD;
-	pid = syscall(SYS_clone3, &args, sizeof(args));
+	/* A plain child with a pidfd: the unshare above already made the new
+	 * PID namespace the one its children are born in. */
+	pid = sandsh_ns_clone(p, false, -1, &s->holder_pidfd, e);
 	if (pid < 0) {
-		sandsh_err_set(e, errno, "start the namespace holder");
+		sandsh_err_wrap(e, "start the namespace holder");
 		goto fail;
 	}
 	if (pid == 0) {

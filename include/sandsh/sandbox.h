@@ -49,8 +49,8 @@ int sandsh_rootfs_user_db(const struct sandsh_user *u, const struct sandsh_polic
 			  char **group);
 
 /* ns.c */
-/* clone3() with the namespaces the policy asks for, CLONE_PIDFD, and
- * CLONE_INTO_CGROUP when cgroup_fd >= 0; returns 0 in the child, the
+/* clone3() with the namespaces the policy asks for (none unless confined),
+ * CLONE_PIDFD, and CLONE_INTO_CGROUP when cgroup_fd >= 0; returns 0 in the child, the
  * child's pid in the parent (*pidfd set), -1 on error. */
 pid_t sandsh_ns_clone(const struct sandsh_policy *p, bool confined, int cgroup_fd, int *pidfd,
 		      struct sandsh_err *e);
