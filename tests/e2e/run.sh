@@ -13,18 +13,9 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-if [ $# -lt 1 ]; then
-	echo "usage: tests/e2e/run.sh BUILD_DIR [t-NAME.sh ...]" >&2
-	exit 2
-fi
-
-if [ "$(id -u)" != 0 ]; then
-	echo "e2e tests SKIPPED: need root (setuid binary, mount namespaces, sshd; run: sudo make e2e)"
-	exit 0
-fi
-
 # shellcheck source=tests/lib/suite.sh
 . "$repo/tests/lib/suite.sh"
+suite_start e2e "setuid binary, mount namespaces, sshd; run: sudo make e2e" "$@"
 [ -n "${SANDSH_TEST_INNER:-}" ] ||
 	suite_outer e2e "scripts/deps.sh e2e installs what is missing" 600 \
 		ssh scp sftp rsync tmux ssh-keygen /usr/sbin/sshd -- "$@"

@@ -11,18 +11,9 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-if [ $# -lt 1 ]; then
-	echo "usage: tests/integration/run.sh BUILD_DIR [t-NAME.sh ...]" >&2
-	exit 2
-fi
-
-if [ "$(id -u)" != 0 ]; then
-	echo "integration tests SKIPPED: need root (they install a setuid binary and use mount namespaces; run: sudo make integration)"
-	exit 0
-fi
-
 # shellcheck source=tests/lib/suite.sh
 . "$repo/tests/lib/suite.sh"
+suite_start integration "they install a setuid binary and use mount namespaces; run: sudo make integration" "$@"
 [ -n "${SANDSH_TEST_INNER:-}" ] ||
 	suite_outer integration "apt-get install util-linux coreutils busybox-static" 1200 -- "$@"
 

@@ -19,6 +19,22 @@ suite_snap() {
 	fi
 }
 
+# suite_start LABEL WHY ARGS...: the usage check (a build directory first)
+# and, for a non-root caller, "LABEL tests SKIPPED: need root (WHY)" and a
+# clean exit: the suites need root, a plain `make check` as a user does not.
+suite_start() {
+	local label=$1 why=$2
+	shift 2
+	if [ $# -lt 1 ]; then
+		echo "usage: ${0#"$repo"/} BUILD_DIR [t-NAME.sh ...]" >&2
+		exit 2
+	fi
+	if [ "$(id -u)" != 0 ]; then
+		echo "$label tests SKIPPED: need root ($why)"
+		exit 0
+	fi
+}
+
 # suite_outer NAME DEPS TIMEOUT [TOOL...] -- ARGS...
 # Outside the namespaces: checks the tools (DEPS says how to get them),
 # runs "$0 ARGS" in new private mount and PID namespaces (everything of the

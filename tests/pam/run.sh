@@ -12,18 +12,9 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-if [ $# -lt 1 ]; then
-	echo "usage: tests/pam/run.sh BUILD_DIR [t-NAME.sh ...]" >&2
-	exit 2
-fi
-
-if [ "$(id -u)" != 0 ]; then
-	echo "PAM tests SKIPPED: need root (they place real su/login/sshd sessions; run: sudo make pam-check)"
-	exit 0
-fi
-
 # shellcheck source=tests/lib/suite.sh
 . "$repo/tests/lib/suite.sh"
+suite_start PAM "they place real su/login/sshd sessions; run: sudo make pam-check" "$@"
 # Also what PAM and login write on the host if they ran outside.
 suite_snap_extra() {
 	ls -d /tmp/pam.* /tmp/test_pam.* 2>/dev/null

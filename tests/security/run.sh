@@ -13,18 +13,9 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-if [ $# -lt 1 ]; then
-	echo "usage: tests/security/run.sh BUILD_DIR [t-NAME.sh ...]" >&2
-	exit 2
-fi
-
-if [ "$(id -u)" != 0 ]; then
-	echo "security tests SKIPPED: need root (setuid binary, namespaces, strace as root; run: sudo make security-check)"
-	exit 0
-fi
-
 # shellcheck source=tests/lib/suite.sh
 . "$repo/tests/lib/suite.sh"
+suite_start security "setuid binary, namespaces, strace as root; run: sudo make security-check" "$@"
 [ -n "${SANDSH_TEST_INNER:-}" ] ||
 	suite_outer security "scripts/deps.sh sec" 900 strace script cc -- "$@"
 
