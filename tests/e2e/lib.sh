@@ -17,12 +17,7 @@ TMUX_SOCK=$T_WORK/tmux.sock
 write_e2e_policy() {
 	local l
 	{
-		echo 'version = 1;'
-		echo 'settings = {'
-		echo "  cgroup_parent = \"$T_CGROUP_PARENT\";"
-		echo '};'
-		echo 'defaults = {'
-		echo "  rootfs = \"$E2E_ROOTFS\";"
+		policy_head "$E2E_ROOTFS"
 		echo '  hostname = "e2e-%u";'
 		echo '  shell = "/bin/sh";'
 		echo '  mounts = ('

@@ -252,17 +252,23 @@ write_policy() {
 	mv -f "$POLICY.new" "$POLICY"
 }
 
+# policy_head ROOTFS: the opening every fixture policy shares, up to the
+# open defaults section (version, this run's cgroup parent, the rootfs).
+policy_head() {
+	echo 'version = 1;'
+	echo 'settings = {'
+	echo "  cgroup_parent = \"$T_CGROUP_PARENT\";"
+	echo '};'
+	echo 'defaults = {'
+	echo "  rootfs = \"$1\";"
+}
+
 # write_std_policy [LINES...]: the standard fixture policy; each LINE is
 # added to the defaults section.
 write_std_policy() {
 	local l
 	{
-		echo 'version = 1;'
-		echo 'settings = {'
-		echo "  cgroup_parent = \"$T_CGROUP_PARENT\";"
-		echo '};'
-		echo 'defaults = {'
-		echo "  rootfs = \"$T_ROOTFS\";"
+		policy_head "$T_ROOTFS"
 		for l in "$@"; do
 			echo "  $l"
 		done

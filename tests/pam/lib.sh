@@ -122,12 +122,7 @@ pam_services() {
 write_pam_policy() {
 	local l
 	{
-		echo 'version = 1;'
-		echo 'settings = {'
-		echo "  cgroup_parent = \"$T_CGROUP_PARENT\";"
-		echo '};'
-		echo 'defaults = {'
-		echo "  rootfs = \"$T_ROOTFS\";"
+		policy_head "$T_ROOTFS"
 		echo '  hostname = "pam-%u";'
 		case " $* " in *" pids_max "*|*" pids_max="*) ;; *) echo '  pids_max = 32;' ;; esac
 		for l in "$@"; do
