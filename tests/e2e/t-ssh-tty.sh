@@ -88,7 +88,8 @@ log_mark
 W=t2
 tmux_ssh t2 sbuser1
 expect "second session: prompt" "$P" 15
-tmux_type t2 'sleep 100 & sleep 200'
+# exec: the status is the command's, not the shell's (see t-tty.sh)
+tmux_type t2 'sleep 100 & exec sleep 200'
 for _ in $(seq 50); do
 	[ "$(procs -u 61001 -c sleep | wc -l)" -ge 2 ] && break
 	sleep 0.1

@@ -69,8 +69,13 @@ assert_log_contains "Ctrl-C: the session ended at once, not after the sleep" \
 	'^session close id=[0-9a-f]+ user=sbuser1 status=5 duration_ms=([0-9]{1,3}|[1-3][0-9]{3})$'
 
 # Hang-up: the terminal goes away (ssh disconnect) -> the session ends.
+# The foreground job replaces the shell (exec), so the status is that of
+# the command sandsh forwarded SIGHUP to: 129, or 137 had it not (killed
+# after the grace period). A job-control shell waiting on a foreground
+# child may instead exit with its own status when it sees the terminal
+# vanish first (busybox ash: 2), which says nothing about sandsh.
 feed_hangup() {
-	printf '%s\n' 'sleep 100 & sleep 100'
+	printf '%s\n' 'sleep 100 & exec sleep 100'
 	# Short sleeps: killing this feeder leaves nothing behind for long.
 	for _ in $(seq 300); do sleep 0.1; done
 }
