@@ -17,13 +17,13 @@ WARN        := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
                -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wno-unused-parameter
 HARDEN      := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection \
                -fcf-protection -fno-strict-overflow -fno-delete-null-pointer-checks
-CPPFLAGS    += -Iinclude -D_GNU_SOURCE \
+CPPFLAGS    += -Iinclude -I$(BUILD)/gen -D_GNU_SOURCE \
                -DSANDSH_SYSCONFDIR='"$(SYSCONFDIR)"' -DSANDSH_VERSION='"$(VERSION)"'
 # The core is -fPIC so the PAM module can link the same archive.
 CFLAGS      ?=
 CFLAGS      += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -fPIC
 LDFLAGS     += -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
-LIBS        := -lconfig -lseccomp
+LIBS        := -lconfig
 
 CORE_SRC    := $(filter-out src/main.c,$(wildcard src/*.c))
 CORE_OBJ    := $(CORE_SRC:src/%.c=$(BUILD)/obj/%.o)
@@ -57,6 +57,22 @@ $(BUILD)/obj/%.o: src/%.c $(HEADERS) Makefile $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The seccomp filter, compiled once at build time with libseccomp (the
+# rules are in tools/seccomp-gen.c); nothing installed links libseccomp.
+SECCOMP_H   := $(BUILD)/gen/seccomp_filter.h
+
+$(BUILD)/tools/seccomp-gen: tools/seccomp-gen.c Makefile $(BUILD)/.deps-build
+	@mkdir -p $(dir $@)
+	@echo "  CCLD    $@"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lseccomp
+
+$(SECCOMP_H): $(BUILD)/tools/seccomp-gen
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@$(BUILD)/tools/seccomp-gen $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/seccomp.o: $(SECCOMP_H)
 
 $(BUILD)/libsandsh.a: $(CORE_OBJ)
 	@echo "  AR      $@"

@@ -38,6 +38,8 @@ $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_CORE_OBJ) $(HEADERS)
 	@echo "  FUZZLD  $@"
 	@$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CORE_OBJ) $(LIBS)
 
+$(FUZZ_DIR)/obj/seccomp.o: $(SECCOMP_H)
+
 # Keep the objects (they are intermediate to make).
 .SECONDARY: $(FUZZ_CORE_OBJ)
 
@@ -61,7 +63,7 @@ security-check: all $(TEST_TOOLS) $(BUILD)/.deps-check $(BUILD)/.deps-sec
 CPPCHECK_FLAGS := --enable=warning,portability,performance --error-exitcode=1 --inline-suppr \
                   --std=c11 --platform=unix64 --quiet \
                   -D__linux__ -D_GNU_SOURCE -D__x86_64__ -DSANDSH_SYSCONFDIR='"/etc"' \
-                  -DSANDSH_VERSION='"0"' -Iinclude \
+                  -DSANDSH_VERSION='"0"' -Iinclude -I$(BUILD)/gen \
                   --suppress=missingIncludeSystem
 
 # clang-tidy: bugprone-*, cert-*, clang-analyzer-*, minus these (the rest
@@ -90,17 +92,17 @@ TIDY_CHECKS := -*,bugprone-*,cert-*,clang-analyzer-*,$\
                -clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,$\
                -clang-analyzer-valist.Uninitialized
 TIDY        ?= clang-tidy
-ANALYZE_SRC := $(wildcard src/*.c) $(wildcard pam/*.c)
+ANALYZE_SRC := $(wildcard src/*.c) $(wildcard pam/*.c) $(wildcard tools/*.c)
 
 analyze: analyze-cppcheck analyze-tidy
 
-analyze-cppcheck: $(BUILD)/.deps-build $(BUILD)/.deps-sec
+analyze-cppcheck: $(BUILD)/.deps-build $(BUILD)/.deps-sec $(SECCOMP_H)
 	cppcheck $(CPPCHECK_FLAGS) $(ANALYZE_SRC)
 
-analyze-tidy: $(BUILD)/.deps-build $(BUILD)/.deps-sec
+analyze-tidy: $(BUILD)/.deps-build $(BUILD)/.deps-sec $(SECCOMP_H)
 	@echo "$(TIDY) $(ANALYZE_SRC)"
 	@printf '%s\n' $(ANALYZE_SRC) | xargs -P "$$(nproc)" -n 1 $(TIDY) --quiet \
 		--warnings-as-errors='*' --checks='$(TIDY_CHECKS)' --extra-arg=-std=gnu11 \
-		--extra-arg=-Iinclude --extra-arg=-D_GNU_SOURCE \
+		--extra-arg=-Iinclude --extra-arg=-I$(BUILD)/gen --extra-arg=-D_GNU_SOURCE \
 		--extra-arg=-DSANDSH_SYSCONFDIR='"$(SYSCONFDIR)"' --extra-arg=-DSANDSH_VERSION='"$(VERSION)"' \
 		2>/dev/null || { echo "analyze: clang-tidy findings above" >&2; exit 1; }
