@@ -11,7 +11,8 @@
 #   sshd_start [LINE...]  writes $SSHD_CONFIG (the standard lines, then each
 #                         LINE; put Match blocks last) and starts
 #                         /usr/sbin/sshd -D on 127.0.0.1:<free high port>;
-#                         sets SSHD_PID, SSHD_PORT
+#                         sets SSHD_PID, SSHD_PORT; with SSHD_SYSLOG set,
+#                         sshd logs through syslog (/dev/log), not -e
 #   ssh_as USER ARGS...   the real ssh client, as root in the namespace, to
 #                         USER@127.0.0.1 with the fixture key (BatchMode,
 #                         strict host key check against the fixture
@@ -141,6 +142,15 @@ sshd_write_config() {
 	mv -f "$SSHD_CONFIG.new" "$SSHD_CONFIG"
 }
 
+# sshd_said TEXT: sshd has logged TEXT (since its start).
+sshd_said() {
+	if [ -n "${SSHD_SYSLOG:-}" ]; then
+		log_since | grep -qF -- "$1"
+	else
+		grep -qF -- "$1" "$SSHD_LOG"
+	fi
+}
+
 # sshd_start [CONFIG-LINE...]: starts sshd (stopping a previous one).
 sshd_start() {
 	local try i
@@ -149,11 +159,16 @@ sshd_start() {
 		SSHD_PORT=$(sshd_free_port) || h_die "no free port"
 		sshd_write_config "$@"
 		"$SSHD_BIN" -t -f "$SSHD_CONFIG" || h_die "sshd -t rejects $SSHD_CONFIG"
-		: >"$SSHD_LOG"
-		"$SSHD_BIN" -D -e -f "$SSHD_CONFIG" </dev/null 2>>"$SSHD_LOG" &
+		if [ -n "${SSHD_SYSLOG:-}" ]; then
+			log_mark
+			"$SSHD_BIN" -D -f "$SSHD_CONFIG" </dev/null >>"$SSHD_LOG" 2>&1 &
+		else
+			: >"$SSHD_LOG"
+			"$SSHD_BIN" -D -e -f "$SSHD_CONFIG" </dev/null 2>>"$SSHD_LOG" &
+		fi
 		SSHD_PID=$!
 		for i in $(seq 100); do
-			if grep -q "Server listening on 127.0.0.1 port $SSHD_PORT" "$SSHD_LOG"; then
+			if sshd_said "Server listening on 127.0.0.1 port $SSHD_PORT"; then
 				echo "[127.0.0.1]:$SSHD_PORT $(cut -d' ' -f1,2 "$T_SSH/host_ed25519.pub")" >"$SSH_KNOWN_HOSTS"
 				SSH_CMD="ssh ${SSH_OPTS[*]} -p $SSHD_PORT"
 				return 0

@@ -17,32 +17,6 @@ fi
 . "$repo/tests/lib/sshd.sh"
 sshd_setup
 
-# sshd_start_syslog [CONFIG-LINE...]: as sshd_start, but sshd logs to syslog.
-sshd_start_syslog() {
-	local i _
-	[ -z "$SSHD_PID" ] || sshd_stop
-	for _ in 1 2 3 4 5; do
-		SSHD_PORT=$(sshd_free_port) || h_die "no free port"
-		SSHD_USE_PAM=yes sshd_write_config "$@"
-		"$SSHD_BIN" -t -f "$SSHD_CONFIG" || h_die "sshd -t rejects $SSHD_CONFIG"
-		log_mark
-		"$SSHD_BIN" -D -f "$SSHD_CONFIG" </dev/null >>"$SSHD_LOG" 2>&1 &
-		SSHD_PID=$!
-		for i in $(seq 100); do
-			if log_since | grep -q "Server listening on 127.0.0.1 port $SSHD_PORT"; then
-				echo "[127.0.0.1]:$SSHD_PORT $(cut -d' ' -f1,2 "$T_SSH/host_ed25519.pub")" >"$SSH_KNOWN_HOSTS"
-				return 0
-			fi
-			kill -0 "$SSHD_PID" 2>/dev/null || break
-			sleep 0.05
-		done
-		kill "$SSHD_PID" 2>/dev/null
-		wait "$SSHD_PID" 2>/dev/null
-		SSHD_PID=
-	done
-	h_die "sshd did not start"
-}
-
 # wait_no_monitor [SECONDS]: the per-connection sshd processes are gone.
 wait_no_monitor() {
 	local i
@@ -53,7 +27,7 @@ wait_no_monitor() {
 	return 1
 }
 
-sshd_start_syslog
+SSHD_SYSLOG=1 SSHD_USE_PAM=yes sshd_start
 host_name=$(hostname)
 
 # --- a command ------------------------------------------------------------------
