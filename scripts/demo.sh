@@ -108,12 +108,10 @@ done
 WALK
 chmod 0755 "$T_ROOTFS/bin/demo-walk-through"
 
-write_policy <<EOF
-# Demo policy (lives only in the demo's private mount namespace).
-version = 1;
-settings = { cgroup_parent = "$T_CGROUP_PARENT"; };
-defaults = {
-  rootfs = "$T_ROOTFS";
+# The demo's policy (lives only in the demo's private mount namespace).
+{
+	policy_head "$T_ROOTFS"
+	cat <<EOF
   hostname = "demo-%u";
   shell = "/bin/sh";
   pids_max = 64;
@@ -121,6 +119,7 @@ defaults = {
   mounts = ( { type = "tmpfs"; target = "/tmp"; size = "64M"; } );
 };
 EOF
+} | write_policy
 
 echo "== sandsh --check (as root)"
 "$SANDSH" --check

@@ -101,13 +101,12 @@ run_as sbuser1 -c "$PROBE"
 assert_refused "allow = false" 1 "sandsh: session refused: access denied by policy"
 assert_log_contains "allow = false: logged" '^denied user=sbuser1 uid=61001 reason=allow is false$'
 
-write_policy <<EOF
-version = 1;
-settings = { cgroup_parent = "$T_CGROUP_PARENT"; };
-defaults = { rootfs = "$T_ROOTFS"; };
-groups = { sbstudents = { allow = false; }; };
-users = { sbuser2 = { allow = true; }; };
-EOF
+{
+	policy_head "$T_ROOTFS"
+	echo '};'
+	echo 'groups = { sbstudents = { allow = false; }; };'
+	echo 'users = { sbuser2 = { allow = true; }; };'
+} | write_policy
 run_as sbuser1 -c "$PROBE"
 assert_refused "allow = false by group" 1 "sandsh: session refused: access denied by policy"
 run_as sbuser2 -c 'echo ran'

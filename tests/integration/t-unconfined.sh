@@ -4,12 +4,11 @@
 # Commands for the sandbox are single-quoted on purpose:
 # shellcheck disable=SC2016
 
-write_policy <<EOF2
-version = 1;
-settings = { cgroup_parent = "$T_CGROUP_PARENT"; };
-defaults = { rootfs = "$T_ROOTFS"; };
-groups = { sbstaff = { sandbox = false; }; };
-EOF2
+{
+	policy_head "$T_ROOTFS"
+	echo '};'
+	echo 'groups = { sbstaff = { sandbox = false; }; };'
+} | write_policy
 echo "host-marker" >"$T_ROOT/HOST-MARKER"
 
 log_mark
@@ -39,12 +38,12 @@ run_as sbuser1 -c "test -e $T_ROOT/HOST-MARKER && echo visible; hostname"
 assert_out "other users in the same policy stay sandboxed" "sandsh"
 
 # sandbox = false does not bypass allow = false.
-write_policy <<EOF2
-version = 1;
-settings = { cgroup_parent = "$T_CGROUP_PARENT"; };
-defaults = { rootfs = "$T_ROOTFS"; allow = false; };
-groups = { sbstaff = { sandbox = false; }; };
-EOF2
+{
+	policy_head "$T_ROOTFS"
+	echo '  allow = false;'
+	echo '};'
+	echo 'groups = { sbstaff = { sandbox = false; }; };'
+} | write_policy
 run_as sbadmin -c "$PROBE"
 assert_refused "sandbox = false, allow = false" 1 "sandsh: session refused: access denied by policy"
 

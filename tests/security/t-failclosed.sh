@@ -48,11 +48,9 @@ FC_PATH=/usr/sbin:/usr/bin:/sbin:/bin
 install -o root -g root -m 0755 "$FC_PROBE" "$T_ROOTFS/bin/fc-probe"
 install -d -o root -g root -m 0755 "$T_ROOT/fc-bind"
 echo bind-data >"$T_ROOT/fc-bind/file"
-write_policy <<EOF
-version = 1;
-settings = { cgroup_parent = "$T_CGROUP_PARENT"; };
-defaults = {
-  rootfs = "$T_ROOTFS";
+{
+	policy_head "$T_ROOTFS"
+	cat <<EOF
   hostname = "fc-default";
   shell = "/bin/fc-probe";
   net = "none";
@@ -66,6 +64,7 @@ defaults = {
 };
 groups = { sbstudents = { hostname = "fc-host"; pids_max = 16; }; };
 EOF
+} | write_policy
 
 # fc_run OUTPREFIX STRACE-ARGS...: the session under strace, as sbuser1.
 fc_run() {
