@@ -160,9 +160,8 @@ echo "chroot yes" >>/etc/firejail/firejail.config
 # have enough pids for BENCH_N sessions at once (max_sessions stays unset).
 bench_policy() { # bench_policy [EXTRA-LINES-FOR-sbbomb]
 	{
-		echo 'version = 1;'
-		echo "settings = { cgroup_parent = \"$T_CGROUP_PARENT\"; };"
-		echo "defaults = { rootfs = \"$ROOTFS\"; };"
+		policy_head "$ROOTFS"
+		echo '};'
 		echo 'users = {'
 		echo "  $BUSER = { pids_max = $((N * 4 + 256)); };"
 		echo "  $BOMBUSER = { timeout = $((BOMB_S + 20)); $* };"
