@@ -381,6 +381,12 @@ done | wc -l)
 left_user=$(awk '$9 == "cgroup" || $9 == "cgroup2" { print $5 }' /proc/self/mountinfo | while read -r top; do
 	[ -d "$top/$T_CGROUP_PARENT" ] && find "$top/$T_CGROUP_PARENT" -type d -name "user-$BUID"
 done | wc -l)
+# Exiting processes (zombies until reaped) vanish on their own; what is
+# still there after 3 s is a leftover.
+for _ in $(seq 30); do
+	[ -z "$(procs -u "$BUID")" ] && break
+	sleep 0.1
+done
 left_proc=$(procs -u "$BUID" | wc -l)
 left_run=$(find /run/sandsh/sessions -mindepth 1 2>/dev/null | wc -l)
 left_mnt=$(grep -c -E 'sandsh-bench/rootfs/(proc|dev|tmp)' /proc/self/mountinfo)
