@@ -1,6 +1,7 @@
 /* Dropping from root to the user, then proving it cannot come back
- * (SECURITY 13). Runs in the sandbox's PID 1 after the tree is built (or in
- * the unconfined child), as euid 0. */
+ * (SECURITY 13). Runs as euid 0 in the sandbox's PID 1 after the tree is
+ * built, for shell and PAM sessions alike (or in the unconfined child of
+ * the shell). */
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -95,17 +96,23 @@ int sandsh_priv_drop(const struct sandsh_user *u, const struct sandsh_policy *p,
 	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return sandsh_err_set(e, errno, "clear ambient capabilities");
+	/* Changing the uid resets dumpability to fs.suid_dumpable, which may
+	 * be 1: between setresuid() and PR_SET_DUMPABLE the process would be
+	 * the user's to ptrace and to read through /proc. Keeping the
+	 * permitted capabilities across the change closes that window (the
+	 * kernel refuses to let a tracer without them attach), until
+	 * dumpability is off again; then they go. */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return sandsh_err_set(e, errno, "prctl keepcaps");
 	if (setresuid(u->uid, u->uid, u->uid) < 0)
 		return sandsh_err_set(e, errno, "setresuid %u", (unsigned)u->uid);
-	/* For uid 0 (allow_root) setresuid keeps capabilities: clear them. */
-	if (caps_clear(e) < 0)
-		return -1;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return sandsh_err_set(e, errno, "prctl dumpable");
+	if (caps_clear(e) < 0 || prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return e->status ? -1 : sandsh_err_set(e, errno, "prctl keepcaps");
 	if (confined) {
 		if (verify(u, e) < 0)
 			return -1;
-		/* Changing ids reset it to fs.suid_dumpable; do not depend on that. */
-		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-			return sandsh_err_set(e, errno, "prctl dumpable");
 		/* A session keyring of its own, owned by the user. */
 		if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
 			return sandsh_err_set(e, errno, "join a new session keyring");
