@@ -204,21 +204,13 @@ fail:
 		if ((cg)->mount_fd[c] >= 0)
 /* NOLINTEND(bugprone-macro-parentheses) */
 
-/* The shell may wait for the user lock in a blocking flock() bounded by
- * SIGALRM; the PAM module polls instead (its caller's SIGALRM is not ours). */
-static bool lock_may_block;
-
-void sandsh_cgroup_lock_blocking(bool on)
-{
-	lock_may_block = on;
-}
-
 static void on_lock_alarm(int sig)
 {
 	(void)sig;
 }
 
-/* flock(LOCK_EX) for at most LOCK_WAIT_MS; EWOULDBLOCK when it timed out. */
+/* flock(LOCK_EX) for at most LOCK_WAIT_MS; EWOULDBLOCK when it timed out.
+ * The supervisor owns its signals, so SIGALRM bounds the wait. */
 static int lock_wait(int fd)
 {
 	struct sigaction sa, old;
@@ -246,29 +238,17 @@ static int lock_user(struct sandsh_cgroup *cg, struct sandsh_err *e)
 	cg->lock_fd = openat(cg->run_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (cg->lock_fd < 0)
 		return sandsh_err_set(e, errno, "cgroup: open /run/sandsh/%s", name);
-	/* Only root's processes can hold it (the directory is root's 0700),
-	 * but do not wait forever on a stuck one. Many sessions of one user
-	 * starting at once queue here: a blocking wait hands the lock on at
-	 * once, where polling left it idle and woke every waiter 100 times a
-	 * second. */
-	if (lock_may_block) {
-		if (flock(cg->lock_fd, LOCK_EX | LOCK_NB) == 0 ||
-		    (errno == EWOULDBLOCK && lock_wait(cg->lock_fd) == 0))
-			return 0;
-		if (errno == EWOULDBLOCK)
-			return sandsh_err_set(e, 0, "cgroup: /run/sandsh/%s: busy for %d s", name,
-					      LOCK_WAIT_MS / 1000);
-		return sandsh_err_set(e, errno, "cgroup: lock /run/sandsh/%s", name);
-	}
-	for (int waited = 0; flock(cg->lock_fd, LOCK_EX | LOCK_NB) < 0; waited += 10) {
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return sandsh_err_set(e, errno, "cgroup: lock /run/sandsh/%s", name);
-		if (waited >= LOCK_WAIT_MS)
-			return sandsh_err_set(e, 0, "cgroup: /run/sandsh/%s: busy for %d s", name,
-					      LOCK_WAIT_MS / 1000);
-		sleep_ms(10);
-	}
-	return 0;
+	/* Only supervisors hold it: root in all three ids (the user can
+	 * neither stop nor signal them, SECURITY 14) and never waiting on
+	 * anything the user controls while they hold it. Still, do not wait
+	 * forever. Many sessions of one user starting at once queue here: a
+	 * blocking wait hands the lock on at once. */
+	if (flock(cg->lock_fd, LOCK_EX | LOCK_NB) == 0 ||
+	    (errno == EWOULDBLOCK && lock_wait(cg->lock_fd) == 0))
+		return 0;
+	if (errno == EWOULDBLOCK)
+		return sandsh_err_set(e, 0, "cgroup: /run/sandsh/%s: busy for %d s", name, LOCK_WAIT_MS / 1000);
+	return sandsh_err_set(e, errno, "cgroup: lock /run/sandsh/%s", name);
 }
 
 static void unlock_user(struct sandsh_cgroup *cg)
@@ -368,7 +348,10 @@ static int set_limits(const struct sandsh_cgroup *cg, const struct sandsh_policy
 	if (cg->version == 2) {
 		char ctrls[512] = "", rel[4200];
 		snprintf(rel, sizeof(rel), "%s/cgroup.controllers", cg->user_rel);
-		read_at(cg->mount_fd[0], rel, ctrls, sizeof(ctrls));
+		/* Which limits an earlier policy may have left: not knowing is a
+		 * failure, or a stale limit could stay in force silently. */
+		if (read_at(cg->mount_fd[0], rel, ctrls, sizeof(ctrls)) < 0)
+			return sandsh_err_set(e, errno, "cgroup: read %s/%s", cg->mount[0], rel);
 		/* Reset a limit an earlier policy set, where the controller is on. */
 		if (cpu || has_token(ctrls, "cpu", " \n")) {
 			if (cpu)
@@ -471,23 +454,6 @@ static int move_pid(struct sandsh_cgroup *cg, int c, const char *rel, pid_t pid,
 	return write_at(cg->mount_fd[c], cg->mount[c], path, val, e);
 }
 
-int sandsh_cgroup_place(struct sandsh_cgroup *cg, pid_t pid, struct sandsh_err *e)
-{
-	int rc = 0;
-
-	if (cg->version == 1) {
-		FOR_EACH_MOUNT(cg, c)
-		{
-			if (move_pid(cg, c, cg->leaf_rel, pid, e) < 0) {
-				rc = -1;
-				break;
-			}
-		}
-	}
-	unlock_user(cg);
-	return rc;
-}
-
 /* The process's current cgroup in hierarchy c, relative to its mount. */
 static char *current_cgroup(const struct sandsh_cgroup *cg, int c, pid_t pid)
 {
@@ -515,19 +481,26 @@ static char *current_cgroup(const struct sandsh_cgroup *cg, int c, pid_t pid)
 	return out;
 }
 
-int sandsh_cgroup_enter(struct sandsh_cgroup *cg, pid_t pid, struct sandsh_err *e)
+int sandsh_cgroup_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, struct sandsh_err *e)
 {
 	int rc = 0;
 
 	FOR_EACH_MOUNT(cg, c)
 	{
-		free(cg->origin[c]);
-		cg->origin[c] = current_cgroup(cg, c, pid);
-		if (!cg->origin[c]) {
-			rc = sandsh_err_set(e, 0, "cgroup: cannot tell where process %d is", (int)pid);
+		if (cg->version == 1 && move_pid(cg, c, cg->leaf_rel, pid, e) < 0) {
+			rc = -1;
 			break;
 		}
-		if (move_pid(cg, c, cg->leaf_rel, pid, e) < 0) {
+		if (caller <= 0)
+			continue;
+		free(cg->origin[c]);
+		cg->origin[c] = current_cgroup(cg, c, caller);
+		if (!cg->origin[c]) {
+			rc = sandsh_err_set(e, 0, "cgroup: cannot tell where process %d is", (int)caller);
+			break;
+		}
+		cg->caller = caller;
+		if (move_pid(cg, c, cg->leaf_rel, caller, e) < 0) {
 			rc = -1;
 			break;
 		}
@@ -536,17 +509,19 @@ int sandsh_cgroup_enter(struct sandsh_cgroup *cg, pid_t pid, struct sandsh_err *
 	return rc;
 }
 
-int sandsh_cgroup_leave(struct sandsh_cgroup *cg, pid_t pid)
+/* A placed caller goes back where it was; it may have exited already. */
+static void return_caller(struct sandsh_cgroup *cg)
 {
 	struct sandsh_err ignored = { 0 };
-	int rc = 0;
 
+	if (cg->caller <= 0)
+		return;
 	FOR_EACH_MOUNT(cg, c)
 	{
-		if (cg->origin[c] && move_pid(cg, c, cg->origin[c], pid, &ignored) < 0)
-			rc = -1;
+		if (cg->origin[c])
+			move_pid(cg, c, cg->origin[c], cg->caller, &ignored);
 	}
-	return rc;
+	cg->caller = 0;
 }
 
 void sandsh_cgroup_release(struct sandsh_cgroup *cg)
@@ -557,6 +532,7 @@ void sandsh_cgroup_release(struct sandsh_cgroup *cg)
 		sandsh_cgroup_free(cg);
 		return;
 	}
+	return_caller(cg);
 	if (cg->lock_fd < 0 && lock_user(cg, &ignored) < 0) {
 		sandsh_cgroup_free(cg);
 		return; /* left for the user's next session to collect */

@@ -1,6 +1,7 @@
 /* The user's cgroup: <cgroup_parent>/user-<uid>/ carries the limits, each
  * session is a leaf session-<id>/ beneath it. cgroup v2 or v1, detected at
- * run time. Runs as euid 0 in the outer process. */
+ * run time. Runs as euid 0 in the supervisor (the shell's outer process or
+ * the PAM module's), in the host's namespaces. */
 #ifndef SANDSH_CGROUP_H
 #define SANDSH_CGROUP_H
 
@@ -24,13 +25,10 @@ struct sandsh_cgroup {
 	char *leaf_rel;                 /* user_rel + "/session-<id>" */
 	int leaf_fd;                    /* v2: O_PATH fd of the leaf for CLONE_INTO_CGROUP */
 	int lock_fd;                    /* per-user lock under /run/sandsh, held until placed */
-	char *origin[SANDSH_CG__COUNT]; /* enter(): the process's cgroup before, relative */
+	char *origin[SANDSH_CG__COUNT]; /* place(): the caller's cgroup before, relative */
+	pid_t caller;                   /* place(): a PAM caller moved into the leaf, or 0 */
 	uid_t uid;
 };
-
-/* The setuid shell (not the PAM module, whose caller owns SIGALRM) waits
- * for the per-user lock in a blocking flock() bounded by alarm(). */
-void sandsh_cgroup_lock_blocking(bool on);
 
 /* Detects the hierarchy (run_fd: an fd of /run/sandsh), takes the user's lock, removes leftover (empty)
  * session leaves, enforces max_sessions (status 1), creates the user cgroup
@@ -39,16 +37,14 @@ void sandsh_cgroup_lock_blocking(bool on);
 int sandsh_cgroup_prepare(struct sandsh_cgroup *cg, int run_fd, const struct sandsh_settings *s,
 			  const struct sandsh_policy *p, uid_t uid, const char *id,
 			  struct sandsh_err *e);
-/* v1: moves pid into the leaf of every hierarchy (v2 used CLONE_INTO_CGROUP).
- * Then releases the lock. */
-int sandsh_cgroup_place(struct sandsh_cgroup *cg, pid_t pid, struct sandsh_err *e);
-/* Moves pid into the leaf on v1 and v2 alike (a process that already
- * exists: the PAM caller), saving where it was; then releases the lock. */
-int sandsh_cgroup_enter(struct sandsh_cgroup *cg, pid_t pid, struct sandsh_err *e);
-/* Moves pid back to where sandsh_cgroup_enter() found it. */
-int sandsh_cgroup_leave(struct sandsh_cgroup *cg, pid_t pid);
-/* After the session: removes the leaf (and the user cgroup when it was the
- * last); idempotent, never fails the caller. */
+/* v1: moves PID 1 into the leaf of every hierarchy (v2 used
+ * CLONE_INTO_CGROUP). caller > 0 (a PAM caller, which already exists) is
+ * moved into the leaf on v1 and v2 alike, and where it was is saved. Then
+ * releases the lock. */
+int sandsh_cgroup_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, struct sandsh_err *e);
+/* After the session: moves a placed caller back where it was (if it still
+ * lives), removes the leaf (and the user cgroup when it was the last);
+ * idempotent, never fails the caller. */
 void sandsh_cgroup_release(struct sandsh_cgroup *cg);
 
 /* For --list: reads "pids.current" style values of a leaf. Returns -1 if
