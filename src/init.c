@@ -1,9 +1,16 @@
-/* The child of clone3(): PID 1 of the sandbox. As euid 0 it builds the
- * tree and names the host, then drops to the user for good, starts the
- * command as PID 2, reaps orphans and forwards signals; its exit (with the
- * command's status) takes every process of the namespace with it.
- * Unconfined sessions (sandbox = false) just drop and exec here. */
+/* The child of clone3(): PID 1 of the sandbox, one program for shell and
+ * PAM sessions. It starts as euid 0 (a child of the supervisor), builds the
+ * tree and names the host, then drops to the user for good. For the shell
+ * it starts the command as PID 2 and exits with its status; for PAM it
+ * reports "ready" and holds the namespaces the caller joins. Either way it
+ * reaps orphans and passes on the signals the supervisor sends (to the
+ * command, or to every process of the session); its exit takes every
+ * process of the namespace with it. It enforces nothing itself: timeout
+ * and the end of the session are the supervisor's, which the user cannot
+ * signal. Unconfined shell sessions (sandbox = false) just drop and exec. */
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -119,15 +126,40 @@ static int status_of(int wstatus)
 	return SANDSH_EXIT_FAILURE;
 }
 
+/* The user's supplementary groups: bind sources resolve with them (and
+ * the user's fs ids), never with the groups of whoever started us. */
+static int user_groups(const struct sandsh_launch *l, struct sandsh_err *e)
+{
+	if (setgroups(l->user->n_gids, l->user->gids) < 0)
+		return sandsh_err_set(e, errno, "setgroups");
+	return 0;
+}
+
+static void ready(const struct sandsh_launch *l)
+{
+	struct sandsh_report r;
+	int null;
+
+	memset(&r, 0, sizeof(r));
+	if (write(l->report_fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
+		_exit(SANDSH_EXIT_FAILURE);
+	close(l->report_fd);
+	/* Nothing of the supervisor's terminal (or anything else) stays. */
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || dup3(null, 0, 0) < 0 || dup3(null, 1, 0) < 0 || dup3(null, 2, 0) < 0)
+		_exit(SANDSH_EXIT_FAILURE);
+	close(null);
+}
+
 void sandsh_init_main(const struct sandsh_launch *l)
 {
 	struct sandsh_err e = { 0 };
 	sigset_t set;
-	pid_t child;
+	pid_t child = -1;
 	int sfd;
 	char go;
 
-	/* If the outer process dies, so does the sandbox (and, with PID 1, every
+	/* If the supervisor dies, so does the sandbox (and, with PID 1, every
 	 * process in it). Then wait until it has placed us. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
 		sandsh_err_set(&e, errno, "prctl PR_SET_PDEATHSIG");
@@ -137,21 +169,22 @@ void sandsh_init_main(const struct sandsh_launch *l)
 	case 1:
 		break;
 	case 0:
-		_exit(SANDSH_EXIT_FAILURE); /* the outer process is gone */
+		_exit(SANDSH_EXIT_FAILURE); /* the supervisor is gone */
 	default:
 		sandsh_err_set(&e, errno, "wait for the start signal");
 		report(l, &e);
 	}
 
 	if (l->confined) {
-		prctl(PR_SET_NAME, "sandsh-init", 0, 0, 0);
+		prctl(PR_SET_NAME, l->mode == SANDSH_PID1_HOLD ? "sandsh-holder" : "sandsh-init", 0, 0, 0);
 		/* Placed in the leaf by now: make it the root of what the session
 		 * sees of cgroups, not the host's paths. */
 		if (unshare(CLONE_NEWCGROUP) < 0) {
 			sandsh_err_set(&e, errno, "unshare cgroup namespace");
 			report(l, &e);
 		}
-		if (sandsh_ns_configure(l->policy, &e) < 0 || sandsh_rootfs_setup(l, &e) < 0)
+		if (user_groups(l, &e) < 0 || sandsh_ns_configure(l->policy, &e) < 0 ||
+		    sandsh_rootfs_setup(l, &e) < 0)
 			report(l, &e);
 	}
 	if (sandsh_priv_drop(l->user, l->policy, l->confined, &e) < 0)
@@ -176,19 +209,24 @@ void sandsh_init_main(const struct sandsh_launch *l)
 		sandsh_err_set(&e, errno, "init signals");
 		report(l, &e);
 	}
-	/* Like posix_spawn: the command's process shares PID 1's memory until
-	 * its execve, with PID 1 suspended meanwhile (CLONE_VFORK). No page
-	 * tables to copy, no copy-on-write faults in either process, no second
-	 * address space to tear down. The child only makes system calls and
-	 * writes its own stack (exec_command resets every handler before it
-	 * unblocks a signal; rlimits, umask, cwd and dispositions are its own). */
-	child = clone(command_main, command_stack + sizeof(command_stack), CLONE_VM | CLONE_VFORK | SIGCHLD,
-		      (void *)l);
-	if (child < 0) {
-		sandsh_err_set(&e, errno, "fork the command");
-		report(l, &e);
+	if (l->mode == SANDSH_PID1_HOLD) {
+		ready(l);
+	} else {
+		/* Like posix_spawn: the command's process shares PID 1's memory
+		 * until its execve, with PID 1 suspended meanwhile (CLONE_VFORK).
+		 * No page tables to copy, no copy-on-write faults in either
+		 * process, no second address space to tear down. The child only
+		 * makes system calls and writes its own stack (exec_command resets
+		 * every handler before it unblocks a signal; rlimits, umask, cwd
+		 * and dispositions are its own). */
+		child = clone(command_main, command_stack + sizeof(command_stack), CLONE_VM | CLONE_VFORK | SIGCHLD,
+			      (void *)l);
+		if (child < 0) {
+			sandsh_err_set(&e, errno, "fork the command");
+			report(l, &e);
+		}
+		close(l->report_fd);
 	}
-	close(l->report_fd);
 
 	for (;;) {
 		struct signalfd_siginfo si;
@@ -207,8 +245,13 @@ void sandsh_init_main(const struct sandsh_launch *l)
 			continue;
 		}
 		/* A signal the terminal sent to our process group reached the
-		 * command too; only signals sent on purpose are passed on. */
-		if (si.ssi_code != SI_KERNEL)
+		 * command too; only signals sent on purpose are passed on: to the
+		 * command, or, holding a PAM session, to all of it. */
+		if (si.ssi_code == SI_KERNEL)
+			continue;
+		if (child > 0)
 			kill(child, (int)si.ssi_signo);
+		else
+			kill(-1, (int)si.ssi_signo);
 	}
 }

@@ -1,6 +1,7 @@
 /* Audit log lines to syslog's socket (RFC 3164 framing, like syslog(3)),
  * on a socket of our own: connected before the root changes and invisible
- * to the host application's syslog state. Outer process or PAM caller. */
+ * to the host application's syslog state. The supervisor (shell or PAM),
+ * or the PAM caller before it joins a sandbox. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,6 +44,11 @@ void sandsh_log_open(int facility)
 		log_type = SOCK_STREAM;
 		log_fd = connect_log(log_type);
 	}
+}
+
+void sandsh_log_forget(void)
+{
+	log_fd = -1;
 }
 
 void sandsh_log_close(void)

@@ -15,8 +15,11 @@
 #include <unistd.h>
 
 #include "sandsh/args.h"
+#include <arpa/inet.h>
+
 #include "sandsh/env.h"
 #include "sandsh/fs.h"
+#include "sandsh/hygiene.h"
 #include "sandsh/ident.h"
 #include "sandsh/log.h"
 #include "sandsh/policy.h"
@@ -33,29 +36,11 @@ __attribute__((noreturn)) static void die(int status, const char *msg)
 	exit(status);
 }
 
-/* Lifts a caller's limit that could kill sandsh halfway through: to
- * infinity, or (without CAP_SYS_RESOURCE) the soft limit up to the hard
- * one; a hard limit below need is refused before anything is done. */
-static void lift_limit(int resource, rlim_t need, const char *msg)
+/* SECURITY 2: standard fds open, nothing else inherited, then the
+ * process hygiene every supervisor gets. */
+static void sanitize(struct sandsh_saved *saved)
 {
-	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
-
-	if (setrlimit((__rlimit_resource_t)resource, &rl) == 0)
-		return;
-	if (getrlimit((__rlimit_resource_t)resource, &rl) < 0)
-		die(SANDSH_EXIT_FAILURE, "getrlimit: cannot read the resource limits");
-	rl.rlim_cur = rl.rlim_max;
-	if (setrlimit((__rlimit_resource_t)resource, &rl) < 0 ||
-	    (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need))
-		die(SANDSH_EXIT_FAILURE, msg);
-}
-
-/* SECURITY 2: standard fds open, nothing else inherited, known umask,
- * default signals, not dumpable, no core, limits that cannot break us. */
-static void sanitize(struct sandsh_caller *c)
-{
-	struct rlimit rl;
-	sigset_t none;
+	struct sandsh_err e = { 0 };
 
 	for (int fd = 0; fd <= 2; fd++) {
 		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
@@ -66,36 +51,8 @@ static void sanitize(struct sandsh_caller *c)
 	}
 	if (close_range(3, ~0U, 0) < 0)
 		die(SANDSH_EXIT_FAILURE, "close inherited file descriptors: close_range failed");
-	c->umask = umask(022);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	signal(SIGPIPE, SIG_IGN);
-	/* Past a file-size limit a write fails (EFBIG) instead of killing
-	 * us; the command gets SIG_DFL back with the other signals. */
-	signal(SIGXFSZ, SIG_IGN);
-	/* A terminal's stop signals bypass the uid check: the root supervisor
-	 * must not be frozen holding the user lock or the timeout. */
-	signal(SIGTSTP, SIG_IGN);
-	signal(SIGTTIN, SIG_IGN);
-	signal(SIGTTOU, SIG_IGN);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		die(SANDSH_EXIT_FAILURE, "prctl: cannot make the process non-dumpable");
-	/* The command gets these back: an unread limit must not become 0. */
-	for (int r = 0; r < RLIM_NLIMITS; r++)
-		if (getrlimit((__rlimit_resource_t)r, &c->rlimits[r]) < 0)
-			die(SANDSH_EXIT_FAILURE, "getrlimit: cannot read the resource limits");
-	rl = c->rlimits[RLIMIT_CORE];
-	rl.rlim_cur = 0;
-	if (setrlimit(RLIMIT_CORE, &rl) < 0)
-		die(SANDSH_EXIT_FAILURE, "setrlimit: cannot disable core dumps");
-	/* A tiny file-size limit would kill us (SIGXFSZ) writing our state, a
-	 * CPU limit (SIGXCPU, SIGKILL) or a small stack (SIGSEGV) anywhere. */
-	lift_limit(RLIMIT_FSIZE, 1024 * 1024, "resource limits: the file size limit is too small for sandsh");
-	lift_limit(RLIMIT_CPU, 60, "resource limits: the CPU time limit is too small for sandsh");
-	lift_limit(RLIMIT_STACK, 256 * 1024, "resource limits: the stack size limit is too small for sandsh");
+	if (sandsh_hygiene(saved, &e) < 0)
+		die(SANDSH_EXIT_FAILURE, e.msg);
 }
 
 /* SECURITY 1: setuid root, not under no_new_privs, initial user namespace. */
@@ -266,17 +223,42 @@ out:
 	return rc;
 }
 
+/* The terminal on stdin, as "pts/3", or NULL. */
+static const char *tty_name(char *buf, size_t len)
+{
+	if (!isatty(STDIN_FILENO) || ttyname_r(STDIN_FILENO, buf, len) != 0)
+		return NULL;
+	return strncmp(buf, "/dev/", 5) ? buf : buf + 5;
+}
+
+/* The client address sshd put in SSH_CONNECTION, if it is one. This comes
+ * from the caller and is only logged, never trusted for a decision. */
+static const char *from_addr(char **env, char *buf, size_t len)
+{
+	const char *conn = sandsh_env_get(env, "SSH_CONNECTION");
+	unsigned char addr[16];
+	size_t n;
+
+	if (!conn)
+		return NULL;
+	n = strcspn(conn, " ");
+	if (n == 0 || n >= len)
+		return NULL;
+	memcpy(buf, conn, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, addr) != 1 && inet_pton(AF_INET6, buf, addr) != 1)
+		return NULL;
+	return buf;
+}
+
 int main(int argc, char **argv)
 {
-	struct sandsh_caller caller = { 0 };
-	struct sandsh_policy_file *pf = NULL;
-	struct sandsh_diags d = { 0 };
-	struct sandsh_policy p;
-	struct sandsh_user u;
+	struct sandsh_request req;
+	struct sandsh_session s;
 	struct sandsh_args a;
 	struct sandsh_err e = { 0 };
-	char host[256];
-	int status;
+	char ttybuf[64], frombuf[64];
+	int status, d;
 
 	/* PwnKit: with argc == 0, argv[1] would be the environment. Nothing is
 	 * opened yet, so a closed fd 2 cannot be confused with a file. */
@@ -285,14 +267,16 @@ int main(int argc, char **argv)
 		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
 		return SANDSH_EXIT_FAILURE;
 	}
-	sanitize(&caller);
-	caller.uid = getuid();
-	caller.env = sandsh_env_snapshot(environ);
-	if (!caller.env || clearenv() != 0)
+	memset(&req, 0, sizeof(req));
+	sanitize(&req.saved);
+	req.via = SANDSH_VIA_SHELL;
+	req.uid = getuid();
+	req.caller_fd = req.sock = -1;
+	req.env = sandsh_env_snapshot(environ);
+	if (!req.env || clearenv() != 0)
 		die(SANDSH_EXIT_FAILURE, "environment: out of memory");
 
-	if (sandsh_args_parse(argc, argv, sandsh_env_get(caller.env, "SSH_ORIGINAL_COMMAND"),
-			      caller.uid == 0, &a, &e) < 0)
+	if (sandsh_args_parse(argc, argv, sandsh_env_get(req.env, "SSH_ORIGINAL_COMMAND"), req.uid == 0, &a, &e) < 0)
 		die(SANDSH_EXIT_FAILURE, e.msg);
 	if (a.mode == SANDSH_MODE_HELP) {
 		usage();
@@ -303,8 +287,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (geteuid() != 0 && (a.mode == SANDSH_MODE_SHELL || a.mode == SANDSH_MODE_COMMAND) &&
-	    inside_pam_session(caller.env))
-		run_nested(&a, caller.env);
+	    inside_pam_session(req.env))
+		run_nested(&a, req.env);
 	check_privileges();
 
 	switch (a.mode) {
@@ -331,36 +315,14 @@ int main(int argc, char **argv)
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		die(SANDSH_EXIT_FAILURE, "cannot become root (setresuid)");
 
-	sandsh_log_open(LOG_AUTHPRIV);
-	if (sandsh_ident_from_uid(caller.uid, &u, &e) < 0) {
-		sandsh_log(LOG_ERR, "error user=? uid=%u reason=%s", (unsigned)caller.uid, e.msg);
-		die(SANDSH_EXIT_FAILURE, e.msg);
-	}
-	if (sandsh_ident_short_hostname(host, sizeof(host)) < 0)
-		snprintf(host, sizeof(host), "localhost");
-	if (sandsh_policy_load(POLICY_PATH, &pf, &d) < 0 ||
-	    sandsh_policy_resolve(pf, &u, host, &p, &d) < 0) {
-		sandsh_log_policy_error(u.name, (unsigned)u.uid, &d);
-		die(SANDSH_EXIT_FAILURE, "policy: invalid, session refused (see the system log)");
-	}
-	sandsh_log_open(sandsh_policy_settings(pf)->log_facility);
-	if (u.uid == 0 && !sandsh_policy_settings(pf)->allow_root) {
-		sandsh_log(LOG_WARNING, "denied user=%s uid=0 reason=root is not allowed", u.name);
-		die(SANDSH_EXIT_DENIED, "session refused: root is not allowed");
-	}
-	if (!p.allow) {
-		sandsh_log(LOG_WARNING, "denied user=%s uid=%u reason=allow is false", u.name, (unsigned)u.uid);
-		die(SANDSH_EXIT_DENIED, "session refused: access denied by policy");
-	}
-
-	status = sandsh_session_run(&a, &caller, &u, sandsh_policy_settings(pf), &p, &e);
+	req.args = &a;
+	req.tty = tty_name(ttybuf, sizeof(ttybuf));
+	req.from = from_addr(req.env, frombuf, sizeof(frombuf));
+	d = sandsh_session_load(&s, &req, &e);
+	if (d < 0)
+		die(e.status, e.msg);
+	status = sandsh_session_run(&s, &e);
 	if (e.status) {
-		if (e.status == SANDSH_EXIT_FAILURE)
-			sandsh_log(LOG_ERR, "error user=%s uid=%u reason=%s", u.name, (unsigned)u.uid,
-				   e.log[0] ? e.log : e.msg);
-		else if (e.status == SANDSH_EXIT_DENIED)
-			sandsh_log(LOG_WARNING, "denied user=%s uid=%u reason=%s", u.name, (unsigned)u.uid,
-				   e.log[0] ? e.log : e.msg);
 		fprintf(stderr, "sandsh: %s\n", e.msg);
 		if (status < 0)
 			status = e.status;

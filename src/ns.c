@@ -1,5 +1,7 @@
-/* Namespaces: the clone3() that creates the sandbox's PID 1 (euid 0, outer
- * process) and, inside, the UTS and network set-up (euid 0, PID 1). */
+/* Namespaces: the clone3() that creates the sandbox's PID 1 (euid 0, the
+ * supervisor: the shell's outer process or the PAM module's), the flags a
+ * PAM caller joins them with, and, inside, the UTS and network set-up
+ * (euid 0, PID 1). */
 #include <errno.h>
 #include <linux/sched.h>
 #include <net/if.h>
@@ -40,6 +42,17 @@ pid_t sandsh_ns_clone(const struct sandsh_policy *p, bool confined, int cgroup_f
 	if (pid < 0)
 		return sandsh_err_set(e, errno, "clone3 (new namespaces)");
 	return (pid_t)pid;
+}
+
+int sandsh_ns_join_flags(const struct sandsh_policy *p)
+{
+	int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWCGROUP;
+
+	if (p->ipc)
+		flags |= CLONE_NEWIPC;
+	if (p->net == SANDSH_NET_NONE)
+		flags |= CLONE_NEWNET;
+	return flags;
 }
 
 static int loopback_up(struct sandsh_err *e)

@@ -1,8 +1,9 @@
 /* The sandbox's file system tree: rootfs clone, policy mounts, generated
  * passwd/group, /dev, /proc, then pivot_root. Runs as euid 0 in PID 1 of the
- * new PID namespace, inside the new (private) mount namespace. Every mount
- * is made by fd (open_tree/fsmount + move_mount) onto targets resolved with
- * openat2() so that no symlink can redirect a mount. */
+ * new PID namespace (shell and PAM sessions alike), inside the new
+ * (private) mount namespace, with the user's supplementary groups. Every
+ * mount is made by fd (open_tree/fsmount + move_mount) onto targets
+ * resolved with openat2() so that no symlink can redirect a mount. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -517,7 +518,7 @@ int sandsh_rootfs_user_db(const struct sandsh_user *u, const struct sandsh_polic
 	return fclose(f) != 0 ? -1 : 0;
 }
 
-int sandsh_rootfs_build(const struct sandsh_launch *l, struct sandsh_err *e)
+static int build(const struct sandsh_launch *l, struct sandsh_err *e)
 {
 	const struct sandsh_policy *p = l->policy;
 	struct mount_attr attr = { 0 };
@@ -556,7 +557,7 @@ fail:
 	return -1;
 }
 
-int sandsh_rootfs_mount_proc(int tree, struct sandsh_err *e)
+static int mount_proc(int tree, struct sandsh_err *e)
 {
 	static const char *const none[] = { NULL };
 
@@ -565,7 +566,7 @@ int sandsh_rootfs_mount_proc(int tree, struct sandsh_err *e)
 	return mount_new_fs(tree, "/proc", "proc", none, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
 }
 
-int sandsh_rootfs_pivot(int tree, struct sandsh_err *e)
+static int pivot(int tree, struct sandsh_err *e)
 {
 	/* pivot_root(".", "."): the old root ends up stacked on the new one and
 	 * is detached at once, so nothing of the host stays reachable. */
@@ -582,11 +583,11 @@ int sandsh_rootfs_pivot(int tree, struct sandsh_err *e)
 
 int sandsh_rootfs_setup(const struct sandsh_launch *l, struct sandsh_err *e)
 {
-	int tree = sandsh_rootfs_build(l, e), rc;
+	int tree = build(l, e), rc;
 
 	if (tree < 0)
 		return -1;
-	rc = sandsh_rootfs_mount_proc(tree, e) < 0 || sandsh_rootfs_pivot(tree, e) < 0 ? -1 : 0;
+	rc = mount_proc(tree, e) < 0 || pivot(tree, e) < 0 ? -1 : 0;
 	close(tree);
 	return rc;
 }

@@ -1,19 +1,20 @@
-/* The session orchestrator: the steps a session goes through, in order,
- * from the outer process (ruid = euid = suid = 0, so the user can neither
- * signal nor ptrace it). It prepares everything, clones the sandbox's PID 1
- * into new namespaces, and waits for it by pidfd while forwarding signals
- * and enforcing the timeout. */
-#include <arpa/inet.h>
+/* The session core, once for the shell and the PAM module: identify the
+ * user, load the policy, decide; prepare the runtime directory, rootfs
+ * check, user database and the user's cgroup; create the sandbox's PID 1 in
+ * its new namespaces; place it (and a PAM caller); register and log; hand
+ * the sandbox to a PAM caller; supervise (signals, timeout, the caller's
+ * death); end and clean up. Runs in the supervisor: the shell's outer
+ * process, or the process the PAM module forks, root in all three ids, so
+ * the user can neither signal nor ptrace it (SECURITY 14). */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -22,47 +23,104 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sandsh/cgroup.h"
 #include "sandsh/env.h"
 #include "sandsh/fs.h"
 #include "sandsh/log.h"
 #include "sandsh/registry.h"
 #include "sandsh/sandbox.h"
 #include "sandsh/session.h"
+#include "session-msg.h"
 
-#define KILL_GRACE_S 5
+#define POLICY_PATH SANDSH_SYSCONFDIR "/sandsh/sandsh.conf"
+/* PID 1 builds the tree in milliseconds; this only bounds a wedged one. */
+#define READY_WAIT_S 30
 
-static const char *tty_name(char *buf, size_t len)
+bool sandsh_session_item_ok(const char *v, size_t max, const char *extra)
 {
-	if (!isatty(STDIN_FILENO) || ttyname_r(STDIN_FILENO, buf, len) != 0)
-		return "none";
-	return strncmp(buf, "/dev/", 5) ? buf : buf + 5;
+	size_t n = 0;
+
+	if (!v)
+		return false;
+	for (; v[n]; n++) {
+		unsigned char c = (unsigned char)v[n];
+		if (n >= max)
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      (c && strchr(extra, c))))
+			return false;
+	}
+	return n > 0;
 }
 
-/* The client address sshd put in SSH_CONNECTION, if it is one. This comes
- * from the caller and is only logged, never trusted for a decision. */
-static const char *from_addr(const struct sandsh_caller *c, char *buf, size_t len)
+static void log_failure(const struct sandsh_session *s, const struct sandsh_err *e)
 {
-	const char *conn = sandsh_env_get(c->env, "SSH_CONNECTION");
-	unsigned char addr[16];
-	size_t n;
+	const char *name = s->have_user ? s->user.name : "?";
+	unsigned uid = s->have_user ? (unsigned)s->user.uid : (unsigned)s->req->uid;
+	const char *why = e->log[0] ? e->log : e->msg;
 
-	if (!conn)
-		return "local";
-	n = strcspn(conn, " ");
-	if (n == 0 || n >= len)
-		return "local";
-	memcpy(buf, conn, n);
-	buf[n] = '\0';
-	if (inet_pton(AF_INET, buf, addr) != 1 && inet_pton(AF_INET6, buf, addr) != 1)
-		return "local";
-	return buf;
+	if (e->status == SANDSH_EXIT_DENIED)
+		sandsh_log(LOG_WARNING, "denied user=%s uid=%u reason=%s", name, uid, why);
+	else
+		sandsh_log(LOG_ERR, "error user=%s uid=%u reason=%s", name, uid, why);
 }
 
-static int arm(int tfd, long seconds)
+int sandsh_session_load(struct sandsh_session *s, const struct sandsh_request *r, struct sandsh_err *e)
 {
-	struct itimerspec its = { .it_value = { .tv_sec = seconds } };
-	return timerfd_settime(tfd, 0, &its, NULL);
+	struct sandsh_diags d = { 0 };
+	char host[256];
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->req = r;
+	sandsh_log_open(LOG_AUTHPRIV);
+	/* The identity is NSS's: the shell's real uid, or PAM_USER as a name
+	 * to look up, never the environment. */
+	rc = r->name ? sandsh_ident_from_name(r->name, &s->user, e) : sandsh_ident_from_uid(r->uid, &s->user, e);
+	if (rc < 0) {
+		s->unknown_user = true;
+		if (r->via == SANDSH_VIA_SHELL)
+			log_failure(s, e);
+		return -1;
+	}
+	s->have_user = true;
+	/* Root is never placed by PAM, so a broken policy cannot lock root
+	 * out of the console; decided before the policy is read. */
+	if (r->via == SANDSH_VIA_PAM && s->user.uid == 0)
+		return SANDSH_DECIDE_PASS;
+	if (sandsh_ident_short_hostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "localhost");
+	if (sandsh_policy_load(POLICY_PATH, &s->pf, &d) < 0 ||
+	    sandsh_policy_resolve(s->pf, &s->user, host, &s->p, &d) < 0) {
+		sandsh_log_policy_error(s->user.name, (unsigned)s->user.uid, &d);
+		sandsh_diags_free(&d);
+		return sandsh_err_set(e, 0, "policy: invalid, session refused (see the system log)");
+	}
+	sandsh_diags_free(&d);
+	s->have_policy = true;
+	sandsh_log_open(sandsh_policy_settings(s->pf)->log_facility);
+	if (s->user.uid == 0 && !sandsh_policy_settings(s->pf)->allow_root) {
+		sandsh_err_deny(e, "session refused: root is not allowed");
+		snprintf(e->log, sizeof(e->log), "root is not allowed");
+		log_failure(s, e);
+		return -1;
+	}
+	if (!s->p.allow) {
+		sandsh_err_deny(e, "session refused: access denied by policy");
+		snprintf(e->log, sizeof(e->log), "allow is false");
+		log_failure(s, e);
+		return -1;
+	}
+	return s->p.sandbox ? SANDSH_DECIDE_SANDBOX : SANDSH_DECIDE_UNCONFINED;
+}
+
+void sandsh_session_free(struct sandsh_session *s)
+{
+	if (s->have_policy)
+		sandsh_policy_free(&s->p);
+	sandsh_policy_file_free(s->pf);
+	if (s->have_user)
+		sandsh_ident_free(&s->user);
+	memset(s, 0, sizeof(*s));
 }
 
 static long elapsed_ms(const struct timespec *t0)
@@ -72,145 +130,318 @@ static long elapsed_ms(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) * 1000L + (t1.tv_nsec - t0->tv_nsec) / 1000000L;
 }
 
-/* Waits for PID 1, forwarding signals; returns its wait status. */
-static int supervise(int pidfd, int sfd, const struct sandsh_policy *p, bool *timed_out,
-		     bool *killed, struct sandsh_err *e)
+static void kill_pid1(int pidfd)
+{
+	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+}
+
+/* --- supervision ------------------------------------------------------------ */
+
+struct watch {
+	int pidfd;     /* PID 1 (our child) */
+	int sfd;       /* the forwarded signals */
+	int caller_fd; /* PAM: pidfd of the caller, or -1 */
+	int sock;      /* PAM: the caller's messages, or -1 */
+	long timeout;  /* seconds, 0 for none */
+};
+
+struct outcome {
+	bool timed_out, killed, caller_closed, caller_died;
+};
+
+/* Signals PID 1 (the shell's command, or all of a PAM session) and arms the grace period after which it is killed. If
+ * the grace timer cannot be armed, the kill comes now: a session that
+ * should end never outlives its limit (fail closed). */
+static void end_softly(int pidfd, int sig, int kill_fd, struct outcome *o)
+{
+	struct itimerspec its = { .it_value = { .tv_sec = SANDSH_KILL_GRACE_S } };
+
+	syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+	if (timerfd_settime(kill_fd, 0, &its, NULL) < 0) {
+		o->killed = true;
+		kill_pid1(pidfd);
+	}
+}
+
+static void read_caller(int *sock, struct outcome *o)
+{
+	char c;
+	ssize_t n = recv(*sock, &c, 1, MSG_DONTWAIT);
+
+	if (n == 1 && c == SANDSH_MSG_CLOSE)
+		o->caller_closed = true;
+	else if (n == 0)
+		*sock = -1; /* the caller closed it: its pidfd says when it is gone */
+}
+
+/* Waits for PID 1, forwarding signals, enforcing the timeout and, for PAM,
+ * ending the sandbox when the caller is gone; returns PID 1's wait status
+ * as an exit status, or -1 (PID 1 killed and reaped) with e set. */
+static int supervise(struct watch *w, struct outcome *o, struct sandsh_err *e)
 {
 	int timeout_fd = -1, kill_fd;
 	siginfo_t info;
 
 	kill_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (kill_fd < 0)
-		return sandsh_err_set(e, errno, "timerfd");
-	if (p->timeout > 0) {
+	if (kill_fd < 0) {
+		sandsh_err_set(e, errno, "timerfd");
+		goto kill;
+	}
+	if (w->timeout > 0) {
+		struct itimerspec its = { .it_value = { .tv_sec = w->timeout } };
 		timeout_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-		if (timeout_fd < 0 || arm(timeout_fd, p->timeout) < 0) {
+		if (timeout_fd < 0 || timerfd_settime(timeout_fd, 0, &its, NULL) < 0) {
 			sandsh_err_set(e, errno, "timeout timer");
 			goto kill;
 		}
 	}
 	for (;;) {
-		struct pollfd fds[4] = {
-			{ .fd = pidfd, .events = POLLIN },
-			{ .fd = sfd, .events = POLLIN },
-			{ .fd = kill_fd, .events = POLLIN },
-			{ .fd = timeout_fd, .events = POLLIN },
+		struct pollfd fds[6] = {
+			{ .fd = w->pidfd, .events = POLLIN },	  { .fd = w->sfd, .events = POLLIN },
+			{ .fd = kill_fd, .events = POLLIN },	  { .fd = timeout_fd, .events = POLLIN },
+			{ .fd = w->caller_fd, .events = POLLIN }, { .fd = w->sock, .events = POLLIN },
 		};
 		uint64_t ticks;
 
-		if (poll(fds, 4, -1) < 0) {
+		if (poll(fds, 6, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			sandsh_err_set(e, errno, "poll");
 			goto kill;
 		}
+		if (fds[5].revents)
+			read_caller(&w->sock, o);
 		if (fds[0].revents)
 			break;
 		if (fds[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			if (read(w->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 				int sig = (int)si.ssi_signo;
 				/* Hang-up and termination end the session, the command
-				 * gets KILL_GRACE_S to exit. Terminal-generated signals
-				 * (SI_KERNEL) reached the command's process group already. */
-				if (sig == SIGHUP || sig == SIGTERM) {
-					syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
-					arm(kill_fd, KILL_GRACE_S);
-				} else if (si.ssi_code != SI_KERNEL) {
-					syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
-				}
+				 * gets SANDSH_KILL_GRACE_S to exit. Terminal-generated
+				 * signals (SI_KERNEL) reached the command's process
+				 * group already. */
+				if (sig == SIGHUP || sig == SIGTERM)
+					end_softly(w->pidfd, sig, kill_fd, o);
+				else if (si.ssi_code != SI_KERNEL)
+					syscall(SYS_pidfd_send_signal, w->pidfd, sig, NULL, 0);
 			}
 		}
 		if ((fds[3].revents & POLLIN) && read(timeout_fd, &ticks, sizeof(ticks)) > 0) {
-			*timed_out = true;
-			syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0);
-			arm(kill_fd, KILL_GRACE_S);
+			o->timed_out = true;
+			end_softly(w->pidfd, SIGTERM, kill_fd, o);
 		}
 		if ((fds[2].revents & POLLIN) && read(kill_fd, &ticks, sizeof(ticks)) > 0) {
-			*killed = true;
-			syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+			o->killed = true;
+			kill_pid1(w->pidfd);
+		}
+		if (fds[4].revents) {
+			/* The caller is gone without closing: nobody is left to end
+			 * the session, so it ends now. */
+			if (!o->caller_closed)
+				o->caller_died = true;
+			kill_pid1(w->pidfd);
+			w->caller_fd = -1;
 		}
 	}
 	if (timeout_fd >= 0)
 		close(timeout_fd);
 	close(kill_fd);
+	if (w->sock >= 0)
+		read_caller(&w->sock, o);
 	memset(&info, 0, sizeof(info));
-	if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0)
+	if (waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &info, WEXITED) < 0)
 		return sandsh_err_set(e, errno, "wait for the session");
 	if (info.si_code == CLD_EXITED)
 		return info.si_status;
 	return 128 + info.si_status;
 kill:
 	/* Never leave a sandbox running unsupervised. */
-	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-	waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED);
+	kill_pid1(w->pidfd);
+	waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &info, WEXITED);
 	if (timeout_fd >= 0)
 		close(timeout_fd);
-	close(kill_fd);
+	if (kill_fd >= 0)
+		close(kill_fd);
 	return -1;
 }
 
-int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *c,
-		       const struct sandsh_user *u, const struct sandsh_settings *s,
-		       const struct sandsh_policy *p, struct sandsh_err *e)
+/* --- the PAM hand-off -------------------------------------------------------- */
+
+/* To the PAM caller: a failure, or the session id with PID 1's pidfd. */
+static int tell_caller(int sock, int status, const char *id, const char *msg, int fd)
 {
-	struct sandsh_cgroup cg = { .leaf_fd = -1, .lock_fd = -1, .run_fd = -1,
-				    .mount_fd = { -1, -1, -1 } };
-	int run_fd = -1;
-	char tty[64];
+	struct sandsh_msg m;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	memset(&m, 0, sizeof(m));
+	memset(cbuf, 0, sizeof(cbuf));
+	m.status = status;
+	snprintf(m.id, sizeof(m.id), "%s", id ? id : "");
+	snprintf(m.msg, sizeof(m.msg), "%s", msg ? msg : "");
+	if (fd >= 0) {
+		struct cmsghdr *c;
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(m) ? 0 : -1;
+}
+
+/* Waits for fd to become readable, for PID 1's or the caller's death, at
+ * most seconds. 1 readable, 0 timed out or someone died, -1 error. */
+static int wait_readable(int fd, const struct watch *w, int seconds)
+{
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		long left = seconds * 1000L - elapsed_ms(&t0);
+		struct pollfd fds[3] = {
+			{ .fd = fd, .events = POLLIN },
+			{ .fd = w->pidfd, .events = POLLIN },
+			{ .fd = w->caller_fd, .events = POLLIN },
+		};
+		int n;
+
+		if (left <= 0)
+			return 0;
+		n = poll(fds, 3, (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (fds[0].revents)
+			return 1;
+		if (fds[1].revents || fds[2].revents)
+			return 0;
+	}
+}
+
+/* PID 1 has built the sandbox: the caller gets its pidfd and joins. */
+static int hand_off(struct sandsh_session *s, struct watch *w, int report_fd, struct sandsh_err *e)
+{
+	struct sandsh_report r;
+	ssize_t n;
+	char ack = 0;
+
+	memset(&r, 0, sizeof(r));
+	if (wait_readable(report_fd, w, READY_WAIT_S) != 1 ||
+	    (n = read(report_fd, &r, sizeof(r))) != (ssize_t)sizeof(r))
+		return sandsh_err_set(e, 0, "the sandbox's PID 1 died before it was ready");
+	if (r.status) {
+		r.msg[sizeof(r.msg) - 1] = '\0';
+		sandsh_err_set(e, 0, "%s", r.msg);
+		e->status = r.status;
+		return -1;
+	}
+	if (tell_caller(w->sock, 0, s->id, NULL, w->pidfd) < 0)
+		return sandsh_err_set(e, errno, "hand the sandbox to the caller");
+	/* The caller may be stopped by whoever started it: wait a bounded
+	 * time, holding no lock, then give up on it. */
+	if (wait_readable(w->sock, w, SANDSH_JOIN_WAIT_S) != 1 || recv(w->sock, &ack, 1, 0) != 1 ||
+	    ack != SANDSH_MSG_JOINED) {
+		if (ack == SANDSH_MSG_ABORT)
+			return sandsh_err_set(e, 0, "the caller could not join the sandbox");
+		return sandsh_err_set(e, 0, "the caller did not join the sandbox within %d s", SANDSH_JOIN_WAIT_S);
+	}
+	return 0;
+}
+
+/* --- the session ------------------------------------------------------------- */
+
+/* Checked here for a clean refusal; PID 1 walks it again. */
+static int check_rootfs(const struct sandsh_policy *p, struct sandsh_err *e)
+{
+	int fd = sandsh_fs_open_trusted_dir(p->rootfs, e);
+
+	if (fd < 0) {
+		snprintf(e->log, sizeof(e->log), "rootfs %.1000s", e->msg);
+		snprintf(e->msg, sizeof(e->msg), "rootfs: unsafe, session refused (see the system log)");
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* PID 1 keeps its two pipes and 0-2, nothing else of the supervisor (the
+ * user lock, the log socket, cgroup fds, the PAM caller's socket): it never
+ * execs, so O_CLOEXEC does not help. */
+static int keep_only(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (close_range(3, (unsigned)lo - 1, 0) < 0 || close_range((unsigned)lo + 1, (unsigned)hi - 1, 0) < 0 ||
+	    close_range((unsigned)hi + 1, ~0U, 0) < 0)
+		return -1;
+	return 0;
+}
+
+int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
+{
+	const struct sandsh_request *r = s->req;
+	const struct sandsh_policy *p = &s->p;
+	const bool pam = r->via == SANDSH_VIA_PAM;
+	struct sandsh_cgroup cg = { .leaf_fd = -1, .lock_fd = -1, .run_fd = -1, .mount_fd = { -1, -1, -1 } };
+	struct watch w = { .pidfd = -1, .sfd = -1, .caller_fd = pam ? r->caller_fd : -1,
+			   .sock = pam ? r->sock : -1, .timeout = p->timeout };
+	struct outcome o = { 0 };
 	struct sandsh_launch l;
-	char id[17], ttybuf[64], frombuf[64];
 	int sync_pipe[2] = { -1, -1 }, report_pipe[2] = { -1, -1 };
-	int pidfd = -1, sfd = -1, status = -1;
-	bool timed_out = false, killed = false;
+	int run_fd = -1, status = -1;
+	bool handed = false;
 	struct timespec t0;
 	sigset_t set;
 	pid_t pid;
 
 	memset(&l, 0, sizeof(l));
 	l.policy = p;
-	l.user = u;
+	l.user = &s->user;
 	l.confined = p->sandbox;
+	l.mode = pam ? SANDSH_PID1_HOLD : SANDSH_PID1_COMMAND;
 	l.exec_path = p->shell;
-	l.caller_umask = c->umask;
-	memcpy(l.caller_rlimits, c->rlimits, sizeof(l.caller_rlimits));
-	sandsh_registry_new_id(id);
+	l.dev_log = pam; /* the caller (sshd, su, login) keeps logging from inside */
+	l.caller_umask = r->saved.umask;
+	memcpy(l.caller_rlimits, r->saved.rlimits, sizeof(l.caller_rlimits));
+	l.tty_gid = (gid_t)-1;
+	sandsh_registry_new_id(s->id);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	/* 1. Runtime directory, verified rootfs, generated user database. */
 	if (l.confined) {
 		run_fd = sandsh_fs_rundir(e);
-		if (run_fd < 0)
+		if (run_fd < 0 || check_rootfs(p, e) < 0)
 			goto out;
-		/* Checked here for a clean refusal; PID 1 walks it again. */
-		int rfd = sandsh_fs_open_trusted_dir(p->rootfs, e);
-		if (rfd < 0) {
-			snprintf(e->log, sizeof(e->log), "rootfs %.1000s", e->msg);
-			snprintf(e->msg, sizeof(e->msg), "rootfs: unsafe, session refused (see the system log)");
-			goto out;
-		}
-		close(rfd);
-		if (sandsh_rootfs_user_db(u, p, &l.passwd_text, &l.group_text) < 0) {
+		if (sandsh_rootfs_user_db(&s->user, p, &l.passwd_text, &l.group_text) < 0) {
 			sandsh_err_set(e, errno, "generate /etc/passwd");
 			goto out;
 		}
 		l.tty_gid = sandsh_ident_tty_gid();
 	}
-	/* 2. The inner command line and environment. */
-	l.argv = sandsh_args_inner_argv(a, p->shell);
-	if (!l.argv) {
-		sandsh_err_set(e, ENOMEM, "argv");
-		goto out;
+	/* 2. The shell's inner command line and environment (a PAM service
+	 * starts its own). */
+	if (!pam) {
+		l.argv = sandsh_args_inner_argv(r->args, p->shell);
+		if (!l.argv) {
+			sandsh_err_set(e, ENOMEM, "argv");
+			goto out;
+		}
+		l.envp = sandsh_env_build(r->env, p, &s->user, e);
+		if (!l.envp)
+			goto out;
 	}
-	l.envp = sandsh_env_build(c->env, p, u, e);
-	if (!l.envp)
-		goto out;
 
 	/* 3. Signals: blocked before clone so PID 1 starts with them blocked
 	 * too (it reads them from its own signalfd). */
 	sigemptyset(&set);
 	sandsh_init_forwarded_signals(&set);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (w.sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
 		sandsh_err_set(e, errno, "signals");
 		goto out;
 	}
@@ -222,36 +453,31 @@ int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *
 	l.report_fd = report_pipe[1];
 
 	/* 4. The user's cgroup and this session's leaf (max_sessions is
-	 * enforced here); the user's lock is held until the child is in. */
-	if (l.confined) {
-		sandsh_cgroup_lock_blocking(true);
-		if (sandsh_cgroup_prepare(&cg, run_fd, s, p, u->uid, id, e) < 0)
-			goto out;
-	}
+	 * enforced here); the user's lock is held until PID 1 (and a PAM
+	 * caller) are in. */
+	if (l.confined && sandsh_cgroup_prepare(&cg, run_fd, sandsh_policy_settings(s->pf), p, s->user.uid, s->id, e) < 0)
+		goto out;
 
-	snprintf(tty, sizeof(tty), "%s", tty_name(ttybuf, sizeof(ttybuf)));
 	{
 		char pids[24] = "none"; /* sandbox = false: no cgroup, no limit */
+		char service[80] = "";
 		if (l.confined)
 			snprintf(pids, sizeof(pids), "%ld", p->pids_max);
-		sandsh_log(LOG_NOTICE, "session open id=%s user=%s uid=%u via=shell rootfs=%s pids_max=%s tty=%s from=%s",
-			   id, u->name, (unsigned)u->uid, l.confined ? p->rootfs : "none", pids, tty,
-			   from_addr(c, frombuf, sizeof(frombuf)));
+		if (pam)
+			snprintf(service, sizeof(service), " service=%s", r->service ? r->service : "?");
+		sandsh_log(LOG_NOTICE, "session open id=%s user=%s uid=%u via=%s rootfs=%s pids_max=%s tty=%s from=%s%s",
+			   s->id, s->user.name, (unsigned)s->user.uid, pam ? "pam" : "shell",
+			   l.confined ? p->rootfs : "none", pids, r->tty ? r->tty : "none", r->from ? r->from : "local",
+			   service);
 	}
 
 	/* 5. PID 1 of the sandbox, in its new namespaces (and, on cgroup v2,
 	 * directly in its leaf). */
-	pid = sandsh_ns_clone(p, l.confined, cg.leaf_fd, &pidfd, e);
+	pid = sandsh_ns_clone(p, l.confined, cg.leaf_fd, &w.pidfd, e);
 	if (pid < 0)
 		goto closed;
 	if (pid == 0) {
-		/* PID 1 never execs, so O_CLOEXEC does not help: it keeps its two
-		 * pipes and 0-2, nothing else of the outer process (the user lock,
-		 * the log socket, cgroup fds). */
-		int lo = sync_pipe[0] < report_pipe[1] ? sync_pipe[0] : report_pipe[1];
-		int hi = sync_pipe[0] < report_pipe[1] ? report_pipe[1] : sync_pipe[0];
-		if (close_range(3, (unsigned)lo - 1, 0) < 0 || close_range((unsigned)lo + 1, (unsigned)hi - 1, 0) < 0 ||
-		    close_range((unsigned)hi + 1, ~0U, 0) < 0)
+		if (keep_only(sync_pipe[0], report_pipe[1]) < 0)
 			_exit(SANDSH_EXIT_FAILURE);
 		sandsh_init_main(&l);
 	}
@@ -259,54 +485,75 @@ int sandsh_session_run(const struct sandsh_args *a, const struct sandsh_caller *
 	close(report_pipe[1]);
 	sync_pipe[0] = report_pipe[1] = -1;
 
-	/* 6. cgroup v1: into the leaf before the child is let go. */
-	if (l.confined && sandsh_cgroup_place(&cg, pid, e) < 0) {
-		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-		waitid((idtype_t)P_PIDFD, (id_t)pidfd, &(siginfo_t){ 0 }, WEXITED);
-		goto closed;
-	}
-	{
+	/* 6. Into the leaf before anything runs: PID 1 (v1) and a PAM caller,
+	 * which joins before its service starts anything for the user. */
+	if (l.confined && sandsh_cgroup_place(&cg, pid, pam ? r->caller : 0, e) < 0)
+		goto kill;
+	if (l.confined) {
 		struct sandsh_session_info info = {
-			.uid = u->uid, .user = u->name, .pid = getpid(), .started = (long long)time(NULL),
-			.tty = tty, .leaf_rel = cg.leaf_rel ? cg.leaf_rel : "-",
+			.uid = s->user.uid, .user = s->user.name, .pid = getpid(),
+			.started = (long long)time(NULL), .tty = r->tty ? r->tty : "none",
+			.leaf_rel = cg.leaf_rel ? cg.leaf_rel : "-",
 		};
-		memcpy(info.id, id, sizeof(info.id));
+		memcpy(info.id, s->id, sizeof(info.id));
 		/* Only --list reads it: a failure here does not stop the session. */
 		sandsh_registry_add(run_fd, &info, &(struct sandsh_err){ 0 });
 	}
 
-	/* 7. Let PID 1 go and supervise it. */
+	/* 7. Let PID 1 go; a PAM caller joins once it is built. */
 	if (write(sync_pipe[1], "g", 1) != 1) {
 		sandsh_err_set(e, errno, "start the session");
-		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-		waitid((idtype_t)P_PIDFD, (id_t)pidfd, &(siginfo_t){ 0 }, WEXITED);
-		goto closed;
+		goto kill;
 	}
-	status = supervise(pidfd, sfd, p, &timed_out, &killed, e);
-	if (status >= 0) {
-		struct sandsh_report r;
-		ssize_t n;
+	if (pam) {
+		if (hand_off(s, &w, report_pipe[0], e) < 0)
+			goto kill;
+		handed = true;
+	}
+
+	/* 8. Supervise until PID 1 exits. */
+	status = supervise(&w, &o, e);
+	if (status >= 0 && !pam) {
+		struct sandsh_report rep;
+		ssize_t n = -1;
 
 		/* A report means sandsh (not the command) failed in the child. */
-		fcntl(report_pipe[0], F_SETFL, O_NONBLOCK);
-		n = read(report_pipe[0], &r, sizeof(r));
-		if (n == (ssize_t)sizeof(r)) {
-			r.msg[sizeof(r.msg) - 1] = '\0';
-			e->status = r.status;
-			snprintf(e->msg, sizeof(e->msg), "%s", r.msg);
+		if (fcntl(report_pipe[0], F_SETFL, O_NONBLOCK) == 0)
+			n = read(report_pipe[0], &rep, sizeof(rep));
+		if (n == (ssize_t)sizeof(rep)) {
+			rep.msg[sizeof(rep.msg) - 1] = '\0';
+			e->status = rep.status;
+			snprintf(e->msg, sizeof(e->msg), "%s", rep.msg);
 			e->log[0] = '\0';
-			status = r.status;
-		} else if (timed_out) {
-			status = killed ? 128 + SIGKILL : 128 + SIGTERM;
+			status = rep.status;
+		} else if (o.timed_out) {
+			status = o.killed ? 128 + SIGKILL : 128 + SIGTERM;
 		}
+	} else if (status >= 0) {
+		/* PAM: PID 1 never exits by itself. Closed by the caller is a
+		 * normal end; a timeout's status wins over the close it causes. */
+		if (o.timed_out)
+			status = o.killed ? 128 + SIGKILL : 128 + SIGTERM;
+		else if (o.caller_closed)
+			status = 0;
 	}
+	goto closed;
+kill:
+	kill_pid1(w.pidfd);
+	waitid((idtype_t)P_PIDFD, (id_t)w.pidfd, &(siginfo_t){ 0 }, WEXITED);
 closed:
-	/* 8. Teardown: every process of the session is gone with PID 1. */
-	sandsh_registry_remove(run_fd, id);
-	sandsh_log(LOG_NOTICE, "session close id=%s user=%s status=%d duration_ms=%ld", id, u->name,
+	/* 9. Teardown: every process of the session is gone with PID 1. */
+	if (l.confined)
+		sandsh_registry_remove(run_fd, s->id);
+	sandsh_log(LOG_NOTICE, "session close id=%s user=%s status=%d duration_ms=%ld", s->id, s->user.name,
 		   status >= 0 ? status : SANDSH_EXIT_FAILURE, elapsed_ms(&t0));
 out:
 	sandsh_cgroup_release(&cg); /* idempotent; also after a failed prepare */
+	if (e->status == SANDSH_EXIT_FAILURE || e->status == SANDSH_EXIT_DENIED)
+		log_failure(s, e);
+	if (pam && !handed)
+		tell_caller(w.sock, e->status ? e->status : SANDSH_EXIT_FAILURE, NULL,
+			    e->msg[0] ? e->msg : "session failed", -1);
 	if (run_fd >= 0)
 		close(run_fd);
 	for (int i = 0; i < 2; i++) {
@@ -315,10 +562,10 @@ out:
 		if (report_pipe[i] >= 0)
 			close(report_pipe[i]);
 	}
-	if (pidfd >= 0)
-		close(pidfd);
-	if (sfd >= 0)
-		close(sfd);
+	if (w.pidfd >= 0)
+		close(w.pidfd);
+	if (w.sfd >= 0)
+		close(w.sfd);
 	free(l.passwd_text);
 	free(l.group_text);
 	free(l.argv);

@@ -12,6 +12,9 @@ void sandsh_log_open(int facility);
  * are replaced so a line stays one line. */
 void sandsh_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sandsh_log_close(void);
+/* Drops the socket without closing it: its descriptor was closed already
+ * (close_range in a new process). */
+void sandsh_log_forget(void);
 
 struct sandsh_diags;
 /* The "error user=... uid=... reason=FILE:LINE: MSG" line for a policy that

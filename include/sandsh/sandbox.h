@@ -12,10 +12,16 @@
 #include "sandsh/ident.h"
 #include "sandsh/policy.h"
 
+/* What PID 1 does once the sandbox is built: start the command and exit
+ * with its status (the shell), or hold the namespaces for a caller that
+ * joins them (the PAM module) until it is killed. */
+enum sandsh_pid1_mode { SANDSH_PID1_COMMAND, SANDSH_PID1_HOLD };
+
 struct sandsh_launch {
 	const struct sandsh_policy *policy;
 	const struct sandsh_user *user;
 	bool confined;          /* false: policy sandbox = false, no namespaces */
+	enum sandsh_pid1_mode mode;
 	const char *exec_path;  /* the policy shell */
 	char **argv;            /* inner argv */
 	char **envp;            /* inner environment */
@@ -29,20 +35,17 @@ struct sandsh_launch {
 	struct rlimit caller_rlimits[RLIM_NLIMITS];
 };
 
-/* A failure report from the child to the outer process, one write. */
+/* A report from PID 1 to the supervisor, one write: a failure, or (status
+ * 0, SANDSH_PID1_HOLD only) "the sandbox is built and may be joined". */
 struct sandsh_report {
-	int status; /* SANDSH_EXIT_* */
+	int status; /* SANDSH_EXIT_*, or 0 for ready */
 	char msg[sizeof(((struct sandsh_err *)0)->msg)];
 };
 
-/* rootfs.c — euid 0, in the new mount namespace. build() makes / private
- * and assembles the new root (rootfs, policy mounts, passwd/group, /dev)
- * and returns its fd; mount_proc() must run inside the new PID namespace;
- * pivot() makes the tree the root and detaches the old one. setup() is all
- * three, for a caller that is PID 1 itself. */
-int sandsh_rootfs_build(const struct sandsh_launch *l, struct sandsh_err *e);
-int sandsh_rootfs_mount_proc(int tree, struct sandsh_err *e);
-int sandsh_rootfs_pivot(int tree, struct sandsh_err *e);
+/* rootfs.c — euid 0, PID 1 of the sandbox, in its new mount namespace:
+ * makes / private, assembles the new root (rootfs, policy mounts,
+ * passwd/group, /dev, /proc of the new PID namespace) and pivots into it,
+ * the old root detached. */
 int sandsh_rootfs_setup(const struct sandsh_launch *l, struct sandsh_err *e);
 /* The generated /etc/passwd and /etc/group texts (malloc'd). 0 or -1. */
 int sandsh_rootfs_user_db(const struct sandsh_user *u, const struct sandsh_policy *p, char **passwd,
@@ -51,14 +54,18 @@ int sandsh_rootfs_user_db(const struct sandsh_user *u, const struct sandsh_polic
 /* ns.c */
 /* clone3() with the namespaces the policy asks for (none unless confined),
  * CLONE_PIDFD, and CLONE_INTO_CGROUP when cgroup_fd >= 0; returns 0 in the child, the
- * child's pid in the parent (*pidfd set), -1 on error. */
+ * child's pid in the parent (*pidfd set), -1 on error. Supervisor, euid 0. */
 pid_t sandsh_ns_clone(const struct sandsh_policy *p, bool confined, int cgroup_fd, int *pidfd,
 		      struct sandsh_err *e);
+/* The setns(2) flags that join every namespace of a sandbox the policy
+ * describes (the cgroup namespace PID 1 made included). */
+int sandsh_ns_join_flags(const struct sandsh_policy *p);
 /* In the new UTS/net namespaces: hostname, loopback up for net = "none". */
 int sandsh_ns_configure(const struct sandsh_policy *p, struct sandsh_err *e);
 
-/* priv.c — from root to the user, verified (SECURITY 13). With confined,
- * also no_new_privs and the seccomp filter when the policy asks for it. */
+/* priv.c — from root to the user, verified (SECURITY 13), never dumpable
+ * on the way. With confined, also no_new_privs and the seccomp filter when
+ * the policy asks for it. PID 1 (or the unconfined child), euid 0. */
 int sandsh_priv_drop(const struct sandsh_user *u, const struct sandsh_policy *p, bool confined,
 		     struct sandsh_err *e);
 
@@ -70,7 +77,7 @@ int sandsh_seccomp_load(struct sandsh_err *e);
 void sandsh_init_forwarded_signals(sigset_t *set);
 
 /* init.c — the child: PID 1 of the sandbox (or, unconfined, the command
- * itself). Never returns. */
+ * itself), for the shell and the PAM module alike. Never returns. */
 __attribute__((noreturn)) void sandsh_init_main(const struct sandsh_launch *l);
 
 #endif
