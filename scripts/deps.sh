@@ -11,7 +11,7 @@ set -eu
 pkgs=""
 for set in "$@"; do
 	case "$set" in
-	build) pkgs="$pkgs gcc make pkg-config libc6-dev libconfig-dev libpam0g-dev libseccomp-dev" ;;
+	build) pkgs="$pkgs gcc make pkg-config libc6-dev libconfig-dev libpam0g-dev libseccomp-dev libsystemd-dev" ;;
 	check) pkgs="$pkgs libcmocka-dev busybox-static util-linux strace clang" ;;
 	demo) pkgs="$pkgs busybox-static util-linux" ;;
 	man) pkgs="$pkgs man-db groff-base mandoc" ;;

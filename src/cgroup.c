@@ -18,6 +18,7 @@
 
 #include "sandsh/cgroup.h"
 #include "sandsh/fs.h"
+#include "cgroup-internal.h"
 
 #define LOCK_WAIT_MS 10000
 #define CFS_PERIOD 100000
@@ -64,7 +65,7 @@ static const char *rel_or_dot(const char *rel)
 	return rel && *rel ? rel : ".";
 }
 
-static int read_at(int dirfd, const char *rel, char *buf, size_t len)
+int sandsh_cgroup_read_at(int dirfd, const char *rel, char *buf, size_t len)
 {
 	int fd = openat(dirfd, rel_or_dot(rel), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	ssize_t n;
@@ -140,7 +141,7 @@ int sandsh_cgroup_detect(struct sandsh_cgroup *cg, bool need_cpu, bool need_memo
 	if (v2) {
 		char ctrls[512] = "";
 		int fd = open(v2, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0 && read_at(fd, "cgroup.controllers", ctrls, sizeof(ctrls)) == 0 &&
+		if (fd >= 0 && sandsh_cgroup_read_at(fd, "cgroup.controllers", ctrls, sizeof(ctrls)) == 0 &&
 		    has_token(ctrls, "pids", " \n")) {
 			for (int c = 1; c < SANDSH_CG__COUNT; c++) {
 				bool need = c == SANDSH_CG_CPU ? need_cpu : need_memory;
@@ -156,6 +157,7 @@ int sandsh_cgroup_detect(struct sandsh_cgroup *cg, bool need_cpu, bool need_memo
 			cg->version = 2;
 			cg->mount[0] = v2;
 			cg->mount_fd[0] = fd;
+			cg->systemd = !strcmp(v2, "/sys/fs/cgroup") && sandsh_systemd_booted();
 			for (int c = 0; c < SANDSH_CG__COUNT; c++)
 				free(v1[c]);
 			return 0;
@@ -230,7 +232,7 @@ static int lock_wait(int fd)
 	return rc;
 }
 
-static int lock_user(struct sandsh_cgroup *cg, struct sandsh_err *e)
+int sandsh_cgroup_lock(struct sandsh_cgroup *cg, struct sandsh_err *e)
 {
 	char name[64];
 
@@ -251,7 +253,7 @@ static int lock_user(struct sandsh_cgroup *cg, struct sandsh_err *e)
 	return sandsh_err_set(e, errno, "cgroup: lock /run/sandsh/%s", name);
 }
 
-static void unlock_user(struct sandsh_cgroup *cg)
+void sandsh_cgroup_unlock(struct sandsh_cgroup *cg)
 {
 	if (cg->lock_fd >= 0) {
 		close(cg->lock_fd); /* drops the flock */
@@ -350,7 +352,7 @@ static int set_limits(const struct sandsh_cgroup *cg, const struct sandsh_policy
 		snprintf(rel, sizeof(rel), "%s/cgroup.controllers", cg->user_rel);
 		/* Which limits an earlier policy may have left: not knowing is a
 		 * failure, or a stale limit could stay in force silently. */
-		if (read_at(cg->mount_fd[0], rel, ctrls, sizeof(ctrls)) < 0)
+		if (sandsh_cgroup_read_at(cg->mount_fd[0], rel, ctrls, sizeof(ctrls)) < 0)
 			return sandsh_err_set(e, errno, "cgroup: read %s/%s", cg->mount[0], rel);
 		/* Reset a limit an earlier policy set, where the controller is on. */
 		if (cpu || has_token(ctrls, "cpu", " \n")) {
@@ -402,6 +404,11 @@ int sandsh_cgroup_prepare(struct sandsh_cgroup *cg, int run_fd, const struct san
 		sandsh_err_set(e, errno, "cgroup: dup");
 		goto fail;
 	}
+	if (cg->systemd) {
+		if (sandsh_systemd_prepare(cg, s, p, id, e) < 0)
+			goto fail_release;
+		return 0;
+	}
 	if (asprintf(&cg->user_rel, "%s/user-%u", s->cgroup_parent, (unsigned)uid) < 0 ||
 	    asprintf(&cg->leaf_rel, "%s/session-%s", cg->user_rel, id) < 0) {
 		cg->user_rel = cg->leaf_rel = NULL;
@@ -411,7 +418,7 @@ int sandsh_cgroup_prepare(struct sandsh_cgroup *cg, int run_fd, const struct san
 	if (cg->version == 2)
 		snprintf(enable, sizeof(enable), "+pids%s%s", p->cpu_max_pct >= 0 ? " +cpu" : "",
 			 p->memory_max >= 0 ? " +memory" : "");
-	if (lock_user(cg, e) < 0)
+	if (sandsh_cgroup_lock(cg, e) < 0)
 		goto fail;
 	active = collect(cg);
 	if (p->max_sessions > 0 && active >= p->max_sessions) {
@@ -485,6 +492,8 @@ int sandsh_cgroup_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, struc
 {
 	int rc = 0;
 
+	if (cg->systemd)
+		return sandsh_systemd_place(cg, pid, caller, e);
 	FOR_EACH_MOUNT(cg, c)
 	{
 		if (cg->version == 1 && move_pid(cg, c, cg->leaf_rel, pid, e) < 0) {
@@ -505,7 +514,7 @@ int sandsh_cgroup_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, struc
 			break;
 		}
 	}
-	unlock_user(cg);
+	sandsh_cgroup_unlock(cg);
 	return rc;
 }
 
@@ -528,12 +537,17 @@ void sandsh_cgroup_release(struct sandsh_cgroup *cg)
 {
 	struct sandsh_err ignored = { 0 };
 
+	if (cg->systemd) {
+		sandsh_systemd_release(cg);
+		sandsh_cgroup_free(cg);
+		return;
+	}
 	if (!cg->version || !cg->leaf_rel) {
 		sandsh_cgroup_free(cg);
 		return;
 	}
 	return_caller(cg);
-	if (cg->lock_fd < 0 && lock_user(cg, &ignored) < 0) {
+	if (cg->lock_fd < 0 && sandsh_cgroup_lock(cg, &ignored) < 0) {
 		sandsh_cgroup_free(cg);
 		return; /* left for the user's next session to collect */
 	}
@@ -567,7 +581,7 @@ void sandsh_cgroup_forget(struct sandsh_cgroup *cg)
 
 void sandsh_cgroup_free(struct sandsh_cgroup *cg)
 {
-	unlock_user(cg);
+	sandsh_cgroup_unlock(cg);
 	sandsh_cgroup_forget(cg);
 	for (int c = 0; c < SANDSH_CG__COUNT; c++) {
 		free(cg->mount[c]);
@@ -576,7 +590,10 @@ void sandsh_cgroup_free(struct sandsh_cgroup *cg)
 	}
 	free(cg->user_rel);
 	free(cg->leaf_rel);
-	cg->user_rel = cg->leaf_rel = NULL;
+	free(cg->slice);
+	free(cg->unit);
+	cg->user_rel = cg->leaf_rel = cg->slice = cg->unit = NULL;
+	cg->systemd = false;
 	cg->version = 0;
 }
 
@@ -589,7 +606,7 @@ long long sandsh_cgroup_read_leaf(const struct sandsh_cgroup *cg, enum sandsh_cg
 	if (cg->mount_fd[m] < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/%s", rel, cg->version == 2 ? v2file : v1file);
-	if (read_at(cg->mount_fd[m], path, buf, sizeof(buf)) < 0)
+	if (sandsh_cgroup_read_at(cg->mount_fd[m], path, buf, sizeof(buf)) < 0)
 		return -1;
 	if (!strncmp(buf, "max", 3))
 		return -2;

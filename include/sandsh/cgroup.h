@@ -27,6 +27,14 @@ struct sandsh_cgroup {
 	int lock_fd;                    /* per-user lock under /run/sandsh, held until placed */
 	char *origin[SANDSH_CG__COUNT]; /* place(): the caller's cgroup before, relative */
 	pid_t caller;                   /* place(): a PAM caller moved into the leaf, or 0 */
+	/* systemd-native placement (systemd as PID 1 on cgroup v2): the user
+	 * level is a slice, the leaf a transient scope, made through systemd's
+	 * API; user_rel and leaf_rel are their cgroup paths. */
+	bool systemd;
+	bool started;                   /* the scope was started */
+	char *slice;                    /* the user's slice unit */
+	char *unit;                     /* the session's scope unit */
+	void *bus;                      /* sd_bus connection */
 	uid_t uid;
 };
 

@@ -1,0 +1,515 @@
+/* systemd-native placement (SPEC §4), where systemd is PID 1 on cgroup v2:
+ * the user's limits sit on a slice <parent>-u<UID>.slice, each session is a
+ * transient scope sandsh-<ID>.scope in it, both made through systemd's own
+ * API (sd-bus on systemd's private socket), so systemd, logind and their
+ * tools see and respect them and nobody else writes systemd's tree.
+ * libsystemd is loaded only on such hosts (dlopen from the system's
+ * library directories; a setuid process never takes a search path from its
+ * caller). Runs as euid 0 in the supervisor, in the host's namespaces. */
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <systemd/sd-bus.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sandsh/cgroup.h"
+#include "cgroup-internal.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+#define SD_DEST "org.freedesktop.systemd1"
+#define SD_PATH "/org/freedesktop/systemd1"
+#define SD_MANAGER "org.freedesktop.systemd1.Manager"
+/* A job of ours normally finishes in milliseconds; this bounds a systemd
+ * that is busy (daemon-reload) or wedged. */
+#define JOB_WAIT_S 30
+
+static struct {
+	void *lib;
+	typeof(&sd_bus_new) bus_new;
+	typeof(&sd_bus_set_address) set_address;
+	typeof(&sd_bus_start) start;
+	typeof(&sd_bus_open_system) open_system;
+	typeof(&sd_bus_flush_close_unref) close_unref;
+	typeof(&sd_bus_message_new_method_call) new_call;
+	typeof(&sd_bus_message_append) append;
+	typeof(&sd_bus_message_open_container) open_container;
+	typeof(&sd_bus_message_close_container) close_container;
+	typeof(&sd_bus_message_unref) msg_unref;
+	typeof(&sd_bus_message_read) read;
+	typeof(&sd_bus_call) call;
+	typeof(&sd_bus_error_free) error_free;
+	typeof(&sd_bus_error_has_name) error_has_name;
+	typeof(&sd_bus_match_signal) match_signal;
+	typeof(&sd_bus_slot_unref) slot_unref;
+	typeof(&sd_bus_process) process;
+	typeof(&sd_bus_wait) wait;
+} sd;
+
+static int load_lib(struct sandsh_err *e)
+{
+	static const char *const names[] = {
+		"sd_bus_new", "sd_bus_set_address", "sd_bus_start", "sd_bus_open_system",
+		"sd_bus_flush_close_unref", "sd_bus_message_new_method_call", "sd_bus_message_append",
+		"sd_bus_message_open_container", "sd_bus_message_close_container", "sd_bus_message_unref",
+		"sd_bus_message_read", "sd_bus_call", "sd_bus_error_free", "sd_bus_error_has_name",
+		"sd_bus_match_signal", "sd_bus_slot_unref", "sd_bus_process", "sd_bus_wait",
+	};
+	void **slot = (void **)&sd.bus_new;
+
+	if (sd.lib)
+		return 0;
+	/* The members after lib are the pointers, in the order of names. */
+	_Static_assert(sizeof(sd) == sizeof(void *) * (1 + sizeof(names) / sizeof(names[0])),
+		       "one pointer per name");
+	sd.lib = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+	if (!sd.lib)
+		return sandsh_err_set(e, 0, "systemd: cannot load libsystemd.so.0");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		void *f = dlsym(sd.lib, names[i]);
+		if (!f)
+			return sandsh_err_set(e, 0, "systemd: libsystemd.so.0 lacks %s", names[i]);
+		memcpy(&slot[i], &f, sizeof(f));
+	}
+	return 0;
+}
+
+bool sandsh_systemd_booted(void)
+{
+	struct statfs fs;
+	struct stat st;
+
+	/* sd_booted()'s test, and the unified hierarchy at its usual place. */
+	return lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode) && statfs("/sys/fs/cgroup", &fs) == 0 &&
+	       fs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* Unit-name escaping of one path component (systemd-escape): a '-' would
+ * mean a level of the slice tree. */
+static int escape(FILE *f, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+		    (c == '.' && i > 0))
+			fputc(c, f);
+		else if (fprintf(f, "\\x%02x", c) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* cgroup_parent "a/b" names the slice a-b.slice (inside a.slice); the
+ * user's slice is a-b-u<UID>.slice inside it. Sets cg->slice (the unit)
+ * and cg->user_rel (its cgroup path below /sys/fs/cgroup). */
+static int names(struct sandsh_cgroup *cg, const char *parent, struct sandsh_err *e)
+{
+	char *prefix = NULL, *path = NULL;
+	size_t plen = 0, qlen = 0;
+	FILE *pf = open_memstream(&prefix, &plen), *qf = open_memstream(&path, &qlen);
+	const char *p = parent;
+	int rc = -1;
+
+	if (!pf || !qf)
+		goto out;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		if (ftell(pf) > 0)
+			fputc('-', pf);
+		if (n && escape(pf, p, n) < 0)
+			goto out;
+		fflush(pf);
+		fprintf(qf, "%s.slice/", prefix);
+		p += n;
+		p += *p == '/';
+	}
+	if (fprintf(pf, "-u%u", (unsigned)cg->uid) < 0)
+		goto out;
+	fflush(pf);
+	fprintf(qf, "%s.slice", prefix);
+	fflush(qf);
+	if (asprintf(&cg->slice, "%s.slice", prefix) < 0) {
+		cg->slice = NULL;
+		goto out;
+	}
+	cg->user_rel = path;
+	path = NULL;
+	rc = 0;
+out:
+	if (pf)
+		fclose(pf);
+	if (qf)
+		fclose(qf);
+	free(prefix);
+	free(path);
+	if (rc < 0)
+		sandsh_err_set(e, ENOMEM, "systemd: unit names");
+	return rc;
+}
+
+static int connect_bus(struct sandsh_cgroup *cg, struct sandsh_err *e)
+{
+	sd_bus *bus = NULL;
+	int r;
+
+	if (load_lib(e) < 0)
+		return -1;
+	/* The manager's private socket (root only) works without the bus
+	 * daemon, early and late in the boot; the system bus otherwise. */
+	r = sd.bus_new(&bus);
+	if (r >= 0)
+		r = sd.set_address(bus, "unix:path=/run/systemd/private");
+	if (r >= 0)
+		r = sd.start(bus);
+	if (r < 0) {
+		if (bus)
+			sd.close_unref(bus);
+		bus = NULL;
+		r = sd.open_system(&bus);
+	}
+	if (r < 0)
+		return sandsh_err_set(e, -r, "systemd: cannot reach the service manager");
+	cg->bus = bus;
+	return 0;
+}
+
+struct job_wait {
+	const char *path;
+	char result[32];
+	bool done;
+};
+
+static int on_job_removed(sd_bus_message *m, void *data, sd_bus_error *err)
+{
+	struct job_wait *w = data;
+	const char *path = NULL, *unit = NULL, *result = NULL;
+	uint32_t id;
+
+	(void)err;
+	if (sd.read(m, "uoss", &id, &path, &unit, &result) >= 0 && path && w->path && !strcmp(path, w->path)) {
+		snprintf(w->result, sizeof(w->result), "%s", result ? result : "?");
+		w->done = true;
+	}
+	return 0;
+}
+
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000L + (t1.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+/* Sends a method call that returns a job ("o"), and waits for that job to
+ * be removed. what names it in errors. *exists is set (when not NULL) for
+ * UnitExists instead of failing. 0 when the job's result is "done". */
+static int call_job(struct sandsh_cgroup *cg, sd_bus_message *m, const char *what, bool *exists,
+		    struct sandsh_err *e)
+{
+	sd_bus *bus = cg->bus;
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus_message *reply = NULL;
+	sd_bus_slot *slot = NULL;
+	struct job_wait w = { 0 };
+	struct timespec t0;
+	int r, rc = -1;
+
+	/* The match first, so the signal cannot come before we listen. */
+	r = sd.match_signal(bus, &slot, SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved", on_job_removed, &w);
+	if (r < 0) {
+		sandsh_err_set(e, -r, "systemd: %s: watch jobs", what);
+		goto out;
+	}
+	r = sd.call(bus, m, 0, &error, &reply);
+	if (r < 0) {
+		if (exists && sd.error_has_name(&error, "org.freedesktop.systemd1.UnitExists")) {
+			*exists = true;
+			rc = 0;
+			goto out;
+		}
+		sandsh_err_set(e, 0, "systemd: %s: %s", what, error.message ? error.message : sandsh_strerror(-r));
+		goto out;
+	}
+	r = sd.read(reply, "o", &w.path);
+	if (r < 0) {
+		sandsh_err_set(e, -r, "systemd: %s: no job", what);
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!w.done) {
+		long left = JOB_WAIT_S * 1000L - elapsed_ms(&t0);
+		if (left <= 0) {
+			sandsh_err_set(e, 0, "systemd: %s: no answer in %d s", what, JOB_WAIT_S);
+			goto out;
+		}
+		r = sd.process(bus, NULL);
+		if (r < 0) {
+			sandsh_err_set(e, -r, "systemd: %s", what);
+			goto out;
+		}
+		if (r > 0)
+			continue;
+		r = sd.wait(bus, (uint64_t)left * 1000);
+		if (r < 0 && r != -EINTR) {
+			sandsh_err_set(e, -r, "systemd: %s", what);
+			goto out;
+		}
+	}
+	if (strcmp(w.result, "done")) {
+		sandsh_err_set(e, 0, "systemd: %s: job %s", what, w.result);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (slot)
+		sd.slot_unref(slot);
+	if (reply)
+		sd.msg_unref(reply);
+	sd.error_free(&error);
+	return rc;
+}
+
+static sd_bus_message *method(struct sandsh_cgroup *cg, const char *member)
+{
+	sd_bus_message *m = NULL;
+
+	if (sd.new_call(cg->bus, &m, SD_DEST, SD_PATH, SD_MANAGER, member) < 0)
+		return NULL;
+	return m;
+}
+
+/* The policy's limits as properties: TasksMax, MemoryMax, CPUQuota. A
+ * limit the policy does not set is infinity, so an earlier one goes. */
+static int append_limits(sd_bus_message *m, const struct sandsh_policy *p)
+{
+	uint64_t mem = p->memory_max >= 0 ? (uint64_t)p->memory_max : UINT64_MAX;
+	uint64_t cpu = p->cpu_max_pct >= 0 ? (uint64_t)p->cpu_max_pct * 10000 : UINT64_MAX;
+
+	if (sd.append(m, "(sv)", "TasksMax", "t", (uint64_t)p->pids_max) < 0 ||
+	    sd.append(m, "(sv)", "MemoryMax", "t", mem) < 0 ||
+	    sd.append(m, "(sv)", "CPUQuotaPerSecUSec", "t", cpu) < 0)
+		return -1;
+	return 0;
+}
+
+/* The user's slice with the policy's limits: made, or updated when another
+ * session of the user made it already. */
+static int user_slice(struct sandsh_cgroup *cg, const struct sandsh_policy *p, struct sandsh_err *e)
+{
+	sd_bus_message *m = method(cg, "StartTransientUnit");
+	bool exists = false;
+	char desc[128];
+	int rc;
+
+	snprintf(desc, sizeof(desc), "sandsh sandboxes of uid %u", (unsigned)cg->uid);
+	if (!m || sd.append(m, "ss", cg->slice, "fail") < 0 || sd.open_container(m, 'a', "(sv)") < 0 ||
+	    sd.append(m, "(sv)", "Description", "s", desc) < 0 || append_limits(m, p) < 0 ||
+	    sd.close_container(m) < 0 || sd.append(m, "a(sa(sv))", 0) < 0) {
+		if (m)
+			sd.msg_unref(m);
+		return sandsh_err_set(e, ENOMEM, "systemd: start %s", cg->slice);
+	}
+	rc = call_job(cg, m, cg->slice, &exists, e);
+	sd.msg_unref(m);
+	if (rc < 0 || !exists)
+		return rc;
+	/* Runtime only: nothing is written that outlives the slice. */
+	m = method(cg, "SetUnitProperties");
+	if (!m || sd.append(m, "sb", cg->slice, 1) < 0 || sd.open_container(m, 'a', "(sv)") < 0 ||
+	    append_limits(m, p) < 0 || sd.close_container(m) < 0) {
+		if (m)
+			sd.msg_unref(m);
+		return sandsh_err_set(e, ENOMEM, "systemd: set limits of %s", cg->slice);
+	}
+	{
+		sd_bus_error error = SD_BUS_ERROR_NULL;
+		int r = sd.call(cg->bus, m, 0, &error, NULL);
+		if (r < 0)
+			sandsh_err_set(e, 0, "systemd: set limits of %s: %s", cg->slice,
+				       error.message ? error.message : sandsh_strerror(-r));
+		sd.error_free(&error);
+		sd.msg_unref(m);
+		return r < 0 ? -1 : 0;
+	}
+}
+
+/* Live sessions of the user: populated scopes in the slice's cgroup. */
+static long count_scopes(const struct sandsh_cgroup *cg)
+{
+	long n = 0;
+	int dfd = openat(cg->mount_fd[0], cg->user_rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	struct dirent *de;
+
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		char path[300], buf[256];
+		size_t len = strlen(de->d_name);
+		if (len < 7 || strcmp(de->d_name + len - 6, ".scope") || de->d_type != DT_DIR)
+			continue;
+		snprintf(path, sizeof(path), "%s/cgroup.events", de->d_name);
+		if (sandsh_cgroup_read_at(dirfd(d), path, buf, sizeof(buf)) == 0 && strstr(buf, "populated 1"))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+int sandsh_systemd_prepare(struct sandsh_cgroup *cg, const struct sandsh_settings *s,
+			   const struct sandsh_policy *p, const char *id, struct sandsh_err *e)
+{
+	long active;
+
+	if (names(cg, s->cgroup_parent, e) < 0)
+		return -1;
+	if (asprintf(&cg->unit, "sandsh-%s.scope", id) < 0 ||
+	    asprintf(&cg->leaf_rel, "%s/%s", cg->user_rel, cg->unit) < 0) {
+		cg->leaf_rel = NULL;
+		return sandsh_err_set(e, ENOMEM, "systemd: unit names");
+	}
+	if (connect_bus(cg, e) < 0 || sandsh_cgroup_lock(cg, e) < 0)
+		return -1;
+	active = count_scopes(cg);
+	if (p->max_sessions > 0 && active >= p->max_sessions) {
+		sandsh_err_deny(e, "session refused: too many sessions (max_sessions %ld)", p->max_sessions);
+		snprintf(e->log, sizeof(e->log), "max_sessions reached (%ld active)", active);
+		return -1;
+	}
+	return user_slice(cg, p, e);
+}
+
+/* The unit a process is in, from its cgroup path (the last component). */
+static char *unit_of(pid_t pid)
+{
+	char path[64], buf[4096], *nl, *slash;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	if (strncmp(buf, "0::/", 4))
+		return NULL;
+	nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	slash = strrchr(buf, '/');
+	return slash && slash[1] ? strdup(slash + 1) : NULL;
+}
+
+static bool in_unit(pid_t pid, const char *unit)
+{
+	char *u = unit_of(pid);
+	bool ok = u && !strcmp(u, unit);
+
+	free(u);
+	return ok;
+}
+
+int sandsh_systemd_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, struct sandsh_err *e)
+{
+	sd_bus_message *m = method(cg, "StartTransientUnit");
+	char desc[160];
+	int rc = -1;
+
+	if (caller > 0) {
+		cg->caller = caller;
+		cg->origin[0] = unit_of(caller);
+		if (!cg->origin[0]) {
+			sandsh_err_set(e, 0, "systemd: cannot tell which unit process %d is in", (int)caller);
+			goto out;
+		}
+	}
+	snprintf(desc, sizeof(desc), "sandsh session %.16s of uid %u", cg->unit + 7, (unsigned)cg->uid);
+	if (!m || sd.append(m, "ss", cg->unit, "fail") < 0 || sd.open_container(m, 'a', "(sv)") < 0 ||
+	    sd.append(m, "(sv)", "Description", "s", desc) < 0 || sd.append(m, "(sv)", "Slice", "s", cg->slice) < 0 ||
+	    sd.append(m, "(sv)", "CollectMode", "s", "inactive-or-failed") < 0 ||
+	    (caller > 0 ? sd.append(m, "(sv)", "PIDs", "au", 2, (uint32_t)pid, (uint32_t)caller)
+			: sd.append(m, "(sv)", "PIDs", "au", 1, (uint32_t)pid)) < 0 ||
+	    sd.close_container(m) < 0 || sd.append(m, "a(sa(sv))", 0) < 0) {
+		sandsh_err_set(e, ENOMEM, "systemd: start %s", cg->unit);
+		goto out;
+	}
+	if (call_job(cg, m, cg->unit, NULL, e) < 0)
+		goto out;
+	cg->started = true;
+	/* The job is done when the processes are in; trust, but verify. */
+	if (!in_unit(pid, cg->unit) || (caller > 0 && !in_unit(caller, cg->unit))) {
+		sandsh_err_set(e, 0, "systemd: %s started, but the session is not in it", cg->unit);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (m)
+		sd.msg_unref(m);
+	sandsh_cgroup_unlock(cg);
+	return rc;
+}
+
+static void call_quietly(struct sandsh_cgroup *cg, sd_bus_message *m)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+
+	if (m) {
+		sd.call(cg->bus, m, 0, &error, NULL);
+		sd.msg_unref(m);
+	}
+	sd.error_free(&error);
+}
+
+void sandsh_systemd_release(struct sandsh_cgroup *cg)
+{
+	struct sandsh_err ignored = { 0 };
+	sd_bus_message *m;
+
+	if (!cg->bus)
+		return;
+	/* A PAM caller goes back to its own unit (logind's session scope);
+	 * our scope is then empty and systemd collects it. */
+	if (cg->caller > 0 && cg->origin[0]) {
+		m = method(cg, "AttachProcessesToUnit");
+		if (m && sd.append(m, "ssau", cg->origin[0], "", 1, (uint32_t)cg->caller) >= 0)
+			call_quietly(cg, m);
+		else if (m)
+			sd.msg_unref(m);
+	}
+	/* Nothing else is left in the scope: PID 1's death took every
+	 * process of the sandbox with it, and systemd collects the empty unit
+	 * by itself (stopping it here could kill a caller that did not make
+	 * it back to its own unit). */
+	cg->caller = 0;
+	/* The last session of the user takes the slice (and its limits) with
+	 * it; the lock keeps a starting session from racing this. */
+	if (cg->slice && (cg->lock_fd >= 0 || sandsh_cgroup_lock(cg, &ignored) == 0)) {
+		if (count_scopes(cg) == 0) {
+			m = method(cg, "StopUnit");
+			if (m && sd.append(m, "ss", cg->slice, "fail") >= 0)
+				call_job(cg, m, cg->slice, NULL, &ignored);
+			if (m)
+				sd.msg_unref(m);
+		}
+		sandsh_cgroup_unlock(cg);
+	}
+	sd.close_unref(cg->bus);
+	cg->bus = NULL;
+}
