@@ -26,7 +26,8 @@ static int usage(struct sandsh_err *e, const char *what, const char *why)
 
 static bool root_option(const char *opt)
 {
-	return !strcmp(opt, "--check") || !strcmp(opt, "--explain") || !strcmp(opt, "--list");
+	return !strcmp(opt, "--check") || !strcmp(opt, "--explain") || !strcmp(opt, "--list") ||
+	       !strcmp(opt, "--stop");
 }
 
 int sandsh_args_parse(int argc, char *const argv[], const char *ssh_original_command,
@@ -74,11 +75,12 @@ int sandsh_args_parse(int argc, char *const argv[], const char *ssh_original_com
 				a->mode = SANDSH_MODE_CHECK;
 				a->operand = i + 1 < argc ? argv[i + 1] : NULL;
 			} else {
+				bool stop = !strcmp(opt, "--stop");
 				if (i + 1 >= argc)
-					return usage(e, "--explain", "missing user name");
+					return usage(e, opt, stop ? "missing user name or session id" : "missing user name");
 				if (i + 2 < argc)
 					return usage(e, argv[i + 2], "unexpected argument");
-				a->mode = SANDSH_MODE_EXPLAIN;
+				a->mode = stop ? SANDSH_MODE_STOP : SANDSH_MODE_EXPLAIN;
 				a->operand = argv[i + 1];
 			}
 			return 0;

@@ -20,7 +20,6 @@
 #include "sandsh/fs.h"
 #include "cgroup-internal.h"
 
-#define LOCK_WAIT_MS 10000
 #define CFS_PERIOD 100000
 
 static const char *const ctrl_name[SANDSH_CG__COUNT] = { "pids", "cpu", "memory" };
@@ -206,51 +205,13 @@ fail:
 		if ((cg)->mount_fd[c] >= 0)
 /* NOLINTEND(bugprone-macro-parentheses) */
 
-static void on_lock_alarm(int sig)
-{
-	(void)sig;
-}
-
-/* flock(LOCK_EX) for at most LOCK_WAIT_MS; EWOULDBLOCK when it timed out.
- * The supervisor owns its signals, so SIGALRM bounds the wait. */
-static int lock_wait(int fd)
-{
-	struct sigaction sa, old;
-	int rc, err;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_lock_alarm; /* no SA_RESTART: flock() returns EINTR */
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGALRM, &sa, &old) < 0)
-		return -1;
-	alarm(LOCK_WAIT_MS / 1000);
-	rc = flock(fd, LOCK_EX);
-	err = errno;
-	alarm(0);
-	sigaction(SIGALRM, &old, NULL);
-	errno = rc < 0 && err == EINTR ? EWOULDBLOCK : err;
-	return rc;
-}
-
 int sandsh_cgroup_lock(struct sandsh_cgroup *cg, struct sandsh_err *e)
 {
 	char name[64];
 
 	snprintf(name, sizeof(name), "user-%u.lock", (unsigned)cg->uid);
-	cg->lock_fd = openat(cg->run_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (cg->lock_fd < 0)
-		return sandsh_err_set(e, errno, "cgroup: open /run/sandsh/%s", name);
-	/* Only supervisors hold it: root in all three ids (the user can
-	 * neither stop nor signal them, SECURITY 14) and never waiting on
-	 * anything the user controls while they hold it. Still, do not wait
-	 * forever. Many sessions of one user starting at once queue here: a
-	 * blocking wait hands the lock on at once. */
-	if (flock(cg->lock_fd, LOCK_EX | LOCK_NB) == 0 ||
-	    (errno == EWOULDBLOCK && lock_wait(cg->lock_fd) == 0))
-		return 0;
-	if (errno == EWOULDBLOCK)
-		return sandsh_err_set(e, 0, "cgroup: /run/sandsh/%s: busy for %d s", name, LOCK_WAIT_MS / 1000);
-	return sandsh_err_set(e, errno, "cgroup: lock /run/sandsh/%s", name);
+	cg->lock_fd = sandsh_fs_lock(cg->run_fd, name, e);
+	return cg->lock_fd < 0 ? sandsh_err_wrap(e, "cgroup") : 0;
 }
 
 void sandsh_cgroup_unlock(struct sandsh_cgroup *cg)
@@ -547,6 +508,10 @@ void sandsh_cgroup_release(struct sandsh_cgroup *cg)
 		return;
 	}
 	return_caller(cg);
+	if (cg->joined) {
+		sandsh_cgroup_free(cg);
+		return;
+	}
 	if (cg->lock_fd < 0 && sandsh_cgroup_lock(cg, &ignored) < 0) {
 		sandsh_cgroup_free(cg);
 		return; /* left for the user's next session to collect */
@@ -562,6 +527,59 @@ void sandsh_cgroup_release(struct sandsh_cgroup *cg)
 		unlinkat(cg->mount_fd[c], cg->user_rel, AT_REMOVEDIR);
 	}
 	sandsh_cgroup_free(cg);
+}
+
+int sandsh_cgroup_attach(struct sandsh_cgroup *cg, const char *leaf_rel, const char *unit, pid_t pid,
+			 bool caller, struct sandsh_err *e)
+{
+	if (sandsh_cgroup_detect(cg, false, false, e) < 0)
+		return -1;
+	cg->joined = true;
+	cg->leaf_rel = strdup(leaf_rel);
+	if (!cg->leaf_rel || (cg->systemd && !(cg->unit = strdup(unit))))
+		return sandsh_err_set(e, ENOMEM, "cgroup");
+	if (cg->systemd)
+		return sandsh_systemd_attach(cg, pid, caller, e);
+	FOR_EACH_MOUNT(cg, c)
+	{
+		if (caller) {
+			free(cg->origin[c]);
+			cg->origin[c] = current_cgroup(cg, c, pid);
+			if (!cg->origin[c])
+				return sandsh_err_set(e, 0, "cgroup: cannot tell where process %d is", (int)pid);
+			cg->caller = pid;
+		}
+		if (move_pid(cg, c, cg->leaf_rel, pid, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+long sandsh_cgroup_others(const struct sandsh_cgroup *cg, pid_t a, pid_t b)
+{
+	char path[4200], *line = NULL;
+	size_t cap = 0;
+	long n = 0;
+	FILE *f;
+	int m = cg->version == 2 ? 0 : SANDSH_CG_PIDS, fd;
+
+	if (!cg->leaf_rel || cg->mount_fd[m] < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg->leaf_rel);
+	fd = openat(cg->mount_fd[m], path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || !(f = fdopen(fd, "re"))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		long pid = strtol(line, NULL, 10);
+		if (pid > 0 && pid != (long)a && pid != (long)b)
+			n++;
+	}
+	free(line);
+	fclose(f);
+	return n;
 }
 
 void sandsh_cgroup_forget(struct sandsh_cgroup *cg)
@@ -594,6 +612,7 @@ void sandsh_cgroup_free(struct sandsh_cgroup *cg)
 	free(cg->unit);
 	cg->user_rel = cg->leaf_rel = cg->slice = cg->unit = NULL;
 	cg->systemd = false;
+	cg->joined = false;
 	cg->version = 0;
 }
 

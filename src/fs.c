@@ -1,6 +1,9 @@
 /* Root-trusted path walks (SECURITY 6): policy files and rootfs directories.
  * Runs as euid 0 in the outer process, before any namespace is created. */
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/file.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,4 +245,51 @@ int sandsh_fs_rundir(struct sandsh_err *e)
 		return sandsh_err_set(e, 0, "%s: not a root-owned 0700 directory", SANDSH_RUNDIR);
 	}
 	return fd;
+}
+
+static void on_lock_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* flock(LOCK_EX) for at most seconds; EWOULDBLOCK when it timed out. The
+ * supervisors that lock own their signals, so SIGALRM bounds the wait. */
+static int lock_wait(int fd, unsigned seconds)
+{
+	struct sigaction sa, old;
+	int rc, err;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_lock_alarm; /* no SA_RESTART: flock() returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, &old) < 0)
+		return -1;
+	alarm(seconds);
+	rc = flock(fd, LOCK_EX);
+	err = errno;
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	errno = rc < 0 && err == EINTR ? EWOULDBLOCK : err;
+	return rc;
+}
+
+int sandsh_fs_lock(int run_fd, const char *name, struct sandsh_err *e)
+{
+	int fd = openat(run_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return sandsh_err_set(e, errno, "open %s/%s", SANDSH_RUNDIR, name);
+	/* Only supervisors hold these: root in all three ids (the user can
+	 * neither stop nor signal them, SECURITY 14) and never waiting on
+	 * anything the user controls while they hold one. Still, do not wait
+	 * forever. Many sessions of one user starting at once queue here: a
+	 * blocking wait hands the lock on at once. */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 || (errno == EWOULDBLOCK && lock_wait(fd, SANDSH_LOCK_WAIT_S) == 0))
+		return fd;
+	if (errno == EWOULDBLOCK)
+		sandsh_err_set(e, 0, "%s/%s: busy for %d s", SANDSH_RUNDIR, name, SANDSH_LOCK_WAIT_S);
+	else
+		sandsh_err_set(e, errno, "lock %s/%s", SANDSH_RUNDIR, name);
+	close(fd);
+	return -1;
 }

@@ -255,3 +255,42 @@ void sandsh_init_main(const struct sandsh_launch *l)
 			kill(-1, (int)si.ssi_signo);
 	}
 }
+
+void sandsh_init_join_main(const struct sandsh_launch *l, int pid1_fd)
+{
+	struct sandsh_err e = { 0 };
+	char go;
+
+	/* Born in the sandbox's PID namespace (the login's supervisor joined
+	 * it for its children); the other namespaces come from PID 1's pidfd,
+	 * which the keeper holds since it made PID 1. Nothing is opened inside
+	 * until the user's identity is ours. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+		sandsh_err_set(&e, errno, "prctl PR_SET_PDEATHSIG");
+		report(l, &e);
+	}
+	if (setns(pid1_fd, sandsh_ns_join_flags(l->policy) & ~CLONE_NEWPID) < 0) {
+		sandsh_err_set(&e, errno, "join the sandbox's namespaces");
+		report(l, &e);
+	}
+	close(pid1_fd);
+	switch (read(l->sync_fd, &go, 1)) {
+	case 1:
+		break;
+	case 0:
+		_exit(SANDSH_EXIT_FAILURE);
+	default:
+		sandsh_err_set(&e, errno, "wait for the start signal");
+		report(l, &e);
+	}
+	if (sandsh_priv_drop(l->user, l->policy, true, &e) < 0)
+		report(l, &e);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+		sandsh_err_set(&e, errno, "prctl PR_SET_PDEATHSIG");
+		report(l, &e);
+	}
+	if (outer_gone(l->sync_fd))
+		_exit(SANDSH_EXIT_FAILURE);
+	close(l->sync_fd);
+	exec_command(l);
+}

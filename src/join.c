@@ -26,7 +26,7 @@
 #include "sandsh/log.h"
 #include "sandsh/sandbox.h"
 #include "sandsh/session.h"
-#include "session-msg.h"
+#include "session-internal.h"
 
 /* How long close waits for the session's processes to be gone. */
 #define CLOSE_WAIT_MS 2000
@@ -66,7 +66,6 @@ static int single_threaded(int proc_fd, struct sandsh_err *e)
 __attribute__((noreturn)) static void supervisor(struct sandsh_session *s, struct sandsh_request *r)
 {
 	struct sandsh_err e = { 0 };
-	int null;
 	pid_t pid;
 
 	/* The caller's real ids may be a user's (su): whoever ran it must not
@@ -81,9 +80,7 @@ __attribute__((noreturn)) static void supervisor(struct sandsh_session *s, struc
 	if (pid > 0)
 		_exit(0);
 	sandsh_log_forget();
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0 || dup3(null, 0, 0) < 0 || dup3(null, 1, 0) < 0 || dup3(null, 2, 0) < 0 ||
-	    dup3(r->sock, 3, O_CLOEXEC) < 0 || dup3(r->caller_fd, 4, O_CLOEXEC) < 0 || close_range(5, ~0U, 0) < 0)
+	if (sandsh_detach_fds(r->sock, r->caller_fd) < 0)
 		_exit(1);
 	r->sock = 3;
 	r->caller_fd = 4;
@@ -92,30 +89,6 @@ __attribute__((noreturn)) static void supervisor(struct sandsh_session *s, struc
 	sandsh_log_open(sandsh_policy_settings(s->pf)->log_facility);
 	sandsh_session_run(s, &e);
 	_exit(0);
-}
-
-static int recv_handoff(int sock, struct sandsh_msg *m, int *fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c;
-	ssize_t n;
-
-	*fd = -1;
-	memset(m, 0, sizeof(*m));
-	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(*m))
-		return -1;
-	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(fd, CMSG_DATA(c), sizeof(int));
-	m->id[sizeof(m->id) - 1] = '\0';
-	m->msg[sizeof(m->msg) - 1] = '\0';
-	return 0;
 }
 
 static void close_saved(int saved[N_NS])
@@ -239,7 +212,7 @@ int sandsh_session_pam_open(struct sandsh_session *s, struct sandsh_request *r, 
 	}
 	/* The supervisor answers once the sandbox is built, or why not; it
 	 * bounds its own waits, and gives up on us when we are gone. */
-	if (recv_handoff(sv[0], &m, &pid1_fd) < 0) {
+	if (sandsh_msg_recv(sv[0], &m, &pid1_fd, 1) < 0) {
 		sandsh_err_set(e, errno, "the supervisor ended without an answer");
 		goto fail;
 	}
@@ -268,6 +241,7 @@ int sandsh_session_pam_open(struct sandsh_session *s, struct sandsh_request *r, 
 		return -1;
 	}
 	memcpy(j->id, m.id, sizeof(j->id));
+	j->persist = m.flags & SANDSH_MSG_F_PERSIST;
 	j->pid1_fd = pid1_fd;
 	j->sock = sv[0];
 	return 0;
@@ -337,7 +311,9 @@ void sandsh_session_pam_close(struct sandsh_joined *j)
 	j->closed = true;
 	if (j->sock >= 0)
 		(void)!send(j->sock, (char[]){ SANDSH_MSG_CLOSE }, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (j->pid1_fd >= 0) {
+	/* A persistent sandbox outlives its logins: closing one ends only
+	 * what the service started, which it has reaped itself. */
+	if (j->pid1_fd >= 0 && !j->persist) {
 		/* PID 1's death ends every process of the session; the caller's
 		 * own children in it are ours to reap meanwhile. Bounded. */
 		syscall(SYS_pidfd_send_signal, j->pid1_fd, SIGKILL, NULL, 0);

@@ -159,6 +159,7 @@ static void usage(void)
 	       "       sandsh --check [FILE]  validate the policy (default %s)\n"
 	       "       sandsh --explain USER  print USER's resolved policy and its origins\n"
 	       "       sandsh --list          list active sessions\n"
+	       "       sandsh --stop USER|ID  end a user's sessions and sandbox, or one by id\n"
 	       "As a login shell (argv[0] starting with '-') sandsh starts a login shell;\n"
 	       "with SSH_ORIGINAL_COMMAND set (sshd ForceCommand) it runs that command.\n"
 	       "Exit status: the command's; 128+N for signal N; 126/127 shell not\n"
@@ -306,6 +307,11 @@ int main(int argc, char **argv)
 		return do_explain(a.operand);
 	case SANDSH_MODE_LIST:
 		return sandsh_registry_list(stdout) < 0 ? SANDSH_EXIT_FAILURE : 0;
+	case SANDSH_MODE_STOP:
+		if (sandsh_registry_stop(stdout, a.operand) > 0)
+			return 0;
+		fprintf(stderr, "sandsh: --stop: no active session or sandbox of that user or id\n");
+		return 1;
 	default:
 		break;
 	}

@@ -35,6 +35,7 @@ enum kind {
 	KIND_CPU,
 	KIND_SESSIONS,
 	KIND_TIMEOUT,
+	KIND_LINGER,
 	KIND_NET,
 	KIND_MOUNTS,
 	KIND_ENV,
@@ -65,6 +66,8 @@ static const struct {
 	[SANDSH_K_ENV_KEEP] = { "env_keep", KIND_ENV_KEEP },
 	[SANDSH_K_PASSWD] = { "passwd", KIND_PASSWD },
 	[SANDSH_K_SECCOMP] = { "seccomp", KIND_BOOL },
+	[SANDSH_K_PERSIST] = { "persist", KIND_BOOL },
+	[SANDSH_K_LINGER] = { "linger", KIND_LINGER },
 };
 
 /* A mount entry as written: source and target are unexpanded templates. */
@@ -1067,6 +1070,10 @@ static void parse_key(struct pctx *c, const config_setting_t *s, const char *pat
 		if (get_int_range(c, s, path, 1, TIMEOUT_LIMIT, &v) == 0)
 			sec->n[k] = v;
 		break;
+	case KIND_LINGER:
+		if (get_int_range(c, s, path, 0, TIMEOUT_LIMIT, &v) == 0)
+			sec->n[k] = v;
+		break;
 	case KIND_SIZE:
 		if (get_size(c, s, path, true, &v) == 0)
 			sec->n[k] = v;
@@ -1485,6 +1492,7 @@ static void work_builtin(struct work *w)
 	w->n[SANDSH_K_CPU_MAX] = 100;
 	w->n[SANDSH_K_MAX_SESSIONS] = 0;
 	w->n[SANDSH_K_TIMEOUT] = 0;
+	w->n[SANDSH_K_LINGER] = -1;
 	w->net = SANDSH_NET_HOST;
 	w->passwd = SANDSH_PASSWD_GENERATE;
 	w->mounts = builtin_mounts;
@@ -1512,7 +1520,8 @@ static void work_apply(struct work *w, const struct section *sec)
 		case KIND_SIZE:
 		case KIND_CPU:
 		case KIND_SESSIONS:
-		case KIND_TIMEOUT: w->n[k] = sec->n[k]; break;
+		case KIND_TIMEOUT:
+		case KIND_LINGER: w->n[k] = sec->n[k]; break;
 		case KIND_NET: w->net = sec->net; break;
 		case KIND_PASSWD: w->passwd = sec->passwd; break;
 		case KIND_MOUNTS:
@@ -1750,6 +1759,8 @@ int sandsh_policy_resolve(const struct sandsh_policy_file *pf, const struct sand
 	out->readonly_root = w.b[SANDSH_K_READONLY_ROOT];
 	out->ipc = w.b[SANDSH_K_IPC];
 	out->seccomp = w.b[SANDSH_K_SECCOMP];
+	out->persist = w.b[SANDSH_K_PERSIST];
+	out->linger = (long)w.n[SANDSH_K_LINGER];
 	out->pids_max = (long)w.n[SANDSH_K_PIDS_MAX];
 	out->memory_max = (int64_t)w.n[SANDSH_K_MEMORY_MAX];
 	out->cpu_max_pct = (int)w.n[SANDSH_K_CPU_MAX];
@@ -1856,6 +1867,7 @@ void sandsh_policy_explain(FILE *out, const struct sandsh_policy_file *pf,
 		case SANDSH_K_MEMORY_MAX: unset = p->memory_max < 0; break;
 		case SANDSH_K_MAX_SESSIONS: unset = p->max_sessions <= 0; break;
 		case SANDSH_K_TIMEOUT: unset = p->timeout <= 0; break;
+		case SANDSH_K_LINGER: unset = p->linger < 0; break;
 		default: break;
 		}
 		if (unset) {
@@ -1870,6 +1882,8 @@ void sandsh_policy_explain(FILE *out, const struct sandsh_policy_file *pf,
 		case SANDSH_K_READONLY_ROOT: put_bool(out, p->readonly_root); break;
 		case SANDSH_K_IPC: put_bool(out, p->ipc); break;
 		case SANDSH_K_SECCOMP: put_bool(out, p->seccomp); break;
+		case SANDSH_K_PERSIST: put_bool(out, p->persist); break;
+		case SANDSH_K_LINGER: fprintf(out, "%ld", p->linger); break;
 		case SANDSH_K_ROOTFS: put_string(out, p->rootfs); break;
 		case SANDSH_K_HOSTNAME: put_string(out, p->hostname ? p->hostname : ""); break;
 		case SANDSH_K_SHELL: put_string(out, p->shell ? p->shell : ""); break;

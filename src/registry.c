@@ -4,6 +4,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +72,8 @@ int sandsh_registry_add(int run_fd, const struct sandsh_session_info *s, struct 
 	fd = openat(run_fd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return sandsh_err_set(e, errno, "create %s/%s", SANDSH_RUNDIR, path);
-	n = snprintf(line, sizeof(line), "%s %u %s %d %lld %lld %s %s\n", s->id, (unsigned)s->uid, s->user,
-		     (int)s->pid, start_ticks(s->pid), s->started, s->tty, s->leaf_rel);
+	n = snprintf(line, sizeof(line), "%s %u %s %d %lld %lld %s %s %s\n", s->id, (unsigned)s->uid, s->user,
+		     (int)s->pid, start_ticks(s->pid), s->started, s->tty, s->leaf_rel, s->sandbox ? s->sandbox : "-");
 	if (sandsh_fs_write_all(fd, line, (size_t)n) < 0) {
 		sandsh_err_set(e, errno, "write %s/%s", SANDSH_RUNDIR, path);
 		close(fd);
@@ -99,6 +102,85 @@ static void human(long long bytes, char *buf, size_t len)
 		snprintf(buf, len, "%lldK", bytes >> 10);
 }
 
+struct entry {
+	char id[32], user[256], tty[64], leaf[512], sandbox[32];
+	unsigned uid;
+	int pid;
+	long long ticks, started;
+};
+
+/* Reads one entry; a root-only file sandsh wrote itself. 0 or -1. */
+static int read_entry(const char *name, struct entry *x)
+{
+	char path[300], line[1024];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), SESSDIR "/%s", name);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	line[n] = '\0';
+	snprintf(x->sandbox, sizeof(x->sandbox), "-");
+	/* Written by sandsh_registry_add, read by root: not untrusted text
+	 * (cert-err34-c). */
+	/* NOLINTNEXTLINE(cert-err34-c) */
+	if (sscanf(line, "%31s %u %255s %d %lld %lld %63s %511s %31s", x->id, &x->uid, x->user, &x->pid, &x->ticks,
+		   &x->started, x->tty, x->leaf, x->sandbox) < 8)
+		return -1;
+	return 0;
+}
+
+int sandsh_registry_stop(FILE *out, const char *what)
+{
+	int fds[256], n = 0;
+	struct timespec t0;
+	struct dirent *de;
+	DIR *d = opendir(SESSDIR);
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < (int)(sizeof(fds) / sizeof(fds[0]))) {
+		struct entry x;
+		int fd;
+
+		if (de->d_name[0] == '.' || read_entry(de->d_name, &x) < 0 ||
+		    (strcmp(x.id, what) && strcmp(x.user, what)))
+			continue;
+		/* The pidfd first, then the start time: the process it names is
+		 * the supervisor that wrote the entry, not a recycled pid. */
+		fd = (int)syscall(SYS_pidfd_open, x.pid, 0);
+		if (fd < 0)
+			continue;
+		if (start_ticks(x.pid) != x.ticks || syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) < 0) {
+			close(fd);
+			continue;
+		}
+		fprintf(out, "stopping %s %s (%s)\n", !strcmp(x.sandbox, "*") ? "sandbox" : "session", x.id, x.user);
+		fds[n++] = fd;
+	}
+	closedir(d);
+	/* Their supervisors end them with the usual grace period. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < n; i++) {
+		struct pollfd p = { .fd = fds[i], .events = POLLIN };
+		for (;;) {
+			struct timespec t1;
+			long left;
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			left = (SANDSH_STOP_WAIT_S - (t1.tv_sec - t0.tv_sec)) * 1000L;
+			if (left <= 0 || poll(&p, 1, (int)left) >= 0 || errno != EINTR)
+				break;
+		}
+		close(fds[i]);
+	}
+	return n;
+}
+
 int sandsh_registry_list(FILE *out)
 {
 	struct sandsh_cgroup cg;
@@ -108,7 +190,8 @@ int sandsh_registry_list(FILE *out)
 	struct dirent *de;
 
 	have_cg = sandsh_cgroup_detect(&cg, false, false, &e) == 0;
-	fprintf(out, "%-16s %-12s %7s %-19s %-8s %9s %8s\n", "ID", "USER", "PID", "STARTED", "TTY", "PIDS", "MEMORY");
+	fprintf(out, "%-16s %-12s %7s %-19s %-8s %9s %8s %s\n", "ID", "USER", "PID", "STARTED", "TTY", "PIDS", "MEMORY",
+		"SANDBOX");
 	d = opendir(SESSDIR);
 	if (!d) {
 		if (have_cg)
@@ -116,54 +199,39 @@ int sandsh_registry_list(FILE *out)
 		return errno == ENOENT ? 0 : -1;
 	}
 	while ((de = readdir(d))) {
-		char path[300], line[1024], id[32], user[256], tty[64], leaf[512], when[32], pids[32], mem[16];
-		unsigned uid;
-		int pid, fd;
-		long long ticks, started;
-		ssize_t n;
+		char path[300], when[32], pids[32], mem[16];
+		struct entry x;
 
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || read_entry(de->d_name, &x) < 0)
 			continue;
 		snprintf(path, sizeof(path), SESSDIR "/%s", de->d_name);
-		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, line, sizeof(line) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		line[n] = '\0';
-		/* A root-only file sandsh wrote itself (sandsh_registry_add), read
-		 * by root: not untrusted text (cert-err34-c). */
-		/* NOLINTNEXTLINE(cert-err34-c) */
-		if (sscanf(line, "%31s %u %255s %d %lld %lld %63s %511s", id, &uid, user, &pid, &ticks, &started, tty,
-			   leaf) != 8)
-			continue;
-		if (start_ticks(pid) != ticks) {
-			unlink(path); /* its outer process is gone */
+		if (start_ticks(x.pid) != x.ticks) {
+			unlink(path); /* its supervisor is gone */
 			continue;
 		}
 		struct tm tm;
-		time_t t = (time_t)started;
+		time_t t = (time_t)x.started;
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
 		snprintf(pids, sizeof(pids), "-");
 		mem[0] = '-';
 		mem[1] = '\0';
-		if (have_cg && strcmp(leaf, "-")) {
+		if (have_cg && strcmp(x.leaf, "-")) {
 			char user_rel[512];
-			long long cur = sandsh_cgroup_read_leaf(&cg, SANDSH_CG_PIDS, leaf, "pids.current", "pids.current");
-			char *slash = strrchr(leaf, '/');
-			snprintf(user_rel, sizeof(user_rel), "%.*s", slash ? (int)(slash - leaf) : 0, leaf);
+			long long cur = sandsh_cgroup_read_leaf(&cg, SANDSH_CG_PIDS, x.leaf, "pids.current", "pids.current");
+			char *slash = strrchr(x.leaf, '/');
+			snprintf(user_rel, sizeof(user_rel), "%.*s", slash ? (int)(slash - x.leaf) : 0, x.leaf);
 			long long max = sandsh_cgroup_read_leaf(&cg, SANDSH_CG_PIDS, user_rel, "pids.max", "pids.max");
 			if (cur >= 0 && max >= 0)
 				snprintf(pids, sizeof(pids), "%lld/%lld", cur, max);
 			else if (cur >= 0)
 				snprintf(pids, sizeof(pids), "%lld/max", cur);
-			human(sandsh_cgroup_read_leaf(&cg, SANDSH_CG_MEMORY, leaf, "memory.current",
+			human(sandsh_cgroup_read_leaf(&cg, SANDSH_CG_MEMORY, x.leaf, "memory.current",
 						      "memory.usage_in_bytes"),
 			      mem, sizeof(mem));
 		}
-		fprintf(out, "%-16s %-12s %7d %-19s %-8s %9s %8s\n", id, user, pid, when, tty, pids, mem);
+		/* A persistent sandbox's row says so; its logins name it. */
+		fprintf(out, "%-16s %-12s %7d %-19s %-8s %9s %8s %s\n", x.id, x.user, x.pid, when, x.tty, pids, mem,
+			!strcmp(x.sandbox, "*") ? "(sandbox)" : x.sandbox);
 	}
 	closedir(d);
 	if (have_cg)

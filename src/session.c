@@ -29,7 +29,7 @@
 #include "sandsh/registry.h"
 #include "sandsh/sandbox.h"
 #include "sandsh/session.h"
-#include "session-msg.h"
+#include "session-internal.h"
 
 #define POLICY_PATH SANDSH_SYSCONFDIR "/sandsh/sandsh.conf"
 /* PID 1 builds the tree in milliseconds; this only bounds a wedged one. */
@@ -52,7 +52,7 @@ bool sandsh_session_item_ok(const char *v, size_t max, const char *extra)
 	return n > 0;
 }
 
-static void log_failure(const struct sandsh_session *s, const struct sandsh_err *e)
+void sandsh_session_log_failure(const struct sandsh_session *s, const struct sandsh_err *e)
 {
 	const char *name = s->have_user ? s->user.name : "?";
 	unsigned uid = s->have_user ? (unsigned)s->user.uid : (unsigned)s->req->uid;
@@ -79,7 +79,7 @@ int sandsh_session_load(struct sandsh_session *s, const struct sandsh_request *r
 	if (rc < 0) {
 		s->unknown_user = true;
 		if (r->via == SANDSH_VIA_SHELL)
-			log_failure(s, e);
+			sandsh_session_log_failure(s, e);
 		return -1;
 	}
 	s->have_user = true;
@@ -101,13 +101,13 @@ int sandsh_session_load(struct sandsh_session *s, const struct sandsh_request *r
 	if (s->user.uid == 0 && !sandsh_policy_settings(s->pf)->allow_root) {
 		sandsh_err_deny(e, "session refused: root is not allowed");
 		snprintf(e->log, sizeof(e->log), "root is not allowed");
-		log_failure(s, e);
+		sandsh_session_log_failure(s, e);
 		return -1;
 	}
 	if (!s->p.allow) {
 		sandsh_err_deny(e, "session refused: access denied by policy");
 		snprintf(e->log, sizeof(e->log), "allow is false");
-		log_failure(s, e);
+		sandsh_session_log_failure(s, e);
 		return -1;
 	}
 	return s->p.sandbox ? SANDSH_DECIDE_SANDBOX : SANDSH_DECIDE_UNCONFINED;
@@ -123,7 +123,7 @@ void sandsh_session_free(struct sandsh_session *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static long elapsed_ms(const struct timespec *t0)
+long sandsh_elapsed_ms(const struct timespec *t0)
 {
 	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -137,22 +137,10 @@ static void kill_pid1(int pidfd)
 
 /* --- supervision ------------------------------------------------------------ */
 
-struct watch {
-	int pidfd;     /* PID 1 (our child) */
-	int sfd;       /* the forwarded signals */
-	int caller_fd; /* PAM: pidfd of the caller, or -1 */
-	int sock;      /* PAM: the caller's messages, or -1 */
-	long timeout;  /* seconds, 0 for none */
-};
-
-struct outcome {
-	bool timed_out, killed, caller_closed, caller_died;
-};
-
 /* Signals PID 1 (the shell's command, or all of a PAM session) and arms the grace period after which it is killed. If
  * the grace timer cannot be armed, the kill comes now: a session that
  * should end never outlives its limit (fail closed). */
-static void end_softly(int pidfd, int sig, int kill_fd, struct outcome *o)
+static void end_softly(int pidfd, int sig, int kill_fd, struct sandsh_outcome *o)
 {
 	struct itimerspec its = { .it_value = { .tv_sec = SANDSH_KILL_GRACE_S } };
 
@@ -163,7 +151,7 @@ static void end_softly(int pidfd, int sig, int kill_fd, struct outcome *o)
 	}
 }
 
-static void read_caller(int *sock, struct outcome *o)
+static void read_caller(int *sock, struct sandsh_outcome *o)
 {
 	char c;
 	ssize_t n = recv(*sock, &c, 1, MSG_DONTWAIT);
@@ -177,7 +165,7 @@ static void read_caller(int *sock, struct outcome *o)
 /* Waits for PID 1, forwarding signals, enforcing the timeout and, for PAM,
  * ending the sandbox when the caller is gone; returns PID 1's wait status
  * as an exit status, or -1 (PID 1 killed and reaped) with e set. */
-static int supervise(struct watch *w, struct outcome *o, struct sandsh_err *e)
+int sandsh_supervise(struct sandsh_watch *w, struct sandsh_outcome *o, struct sandsh_err *e)
 {
 	int timeout_fd = -1, kill_fd;
 	siginfo_t info;
@@ -213,6 +201,8 @@ static int supervise(struct watch *w, struct outcome *o, struct sandsh_err *e)
 			read_caller(&w->sock, o);
 		if (fds[0].revents)
 			break;
+		if (w->pidfd < 0 && (o->caller_closed || (fds[4].revents && (o->caller_died = true))))
+			break; /* a persistent sandbox's PAM login ends with its caller */
 		if (fds[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(w->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
@@ -249,6 +239,8 @@ static int supervise(struct watch *w, struct outcome *o, struct sandsh_err *e)
 	close(kill_fd);
 	if (w->sock >= 0)
 		read_caller(&w->sock, o);
+	if (w->pidfd < 0)
+		return 0;
 	memset(&info, 0, sizeof(info));
 	if (waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &info, WEXITED) < 0)
 		return sandsh_err_set(e, errno, "wait for the session");
@@ -257,8 +249,10 @@ static int supervise(struct watch *w, struct outcome *o, struct sandsh_err *e)
 	return 128 + info.si_status;
 kill:
 	/* Never leave a sandbox running unsupervised. */
-	kill_pid1(w->pidfd);
-	waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &info, WEXITED);
+	if (w->pidfd >= 0) {
+		kill_pid1(w->pidfd);
+		waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &info, WEXITED);
+	}
 	if (timeout_fd >= 0)
 		close(timeout_fd);
 	if (kill_fd >= 0)
@@ -268,45 +262,89 @@ kill:
 
 /* --- the PAM hand-off -------------------------------------------------------- */
 
-/* To the PAM caller: a failure, or the session id with PID 1's pidfd. */
-static int tell_caller(int sock, int status, const char *id, const char *msg, int fd)
+int sandsh_msg_send(int sock, const struct sandsh_msg *m, const int *fds, int nfds)
 {
-	struct sandsh_msg m;
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	char cbuf[CMSG_SPACE(2 * sizeof(int))];
+	struct iovec iov = { .iov_base = (void *)m, .iov_len = sizeof(*m) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	memset(&m, 0, sizeof(m));
 	memset(cbuf, 0, sizeof(cbuf));
-	m.status = status;
-	snprintf(m.id, sizeof(m.id), "%s", id ? id : "");
-	snprintf(m.msg, sizeof(m.msg), "%s", msg ? msg : "");
-	if (fd >= 0) {
+	if (nfds > 2)
+		return -1;
+	if (nfds > 0) {
 		struct cmsghdr *c;
 		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
+		mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
 		c = CMSG_FIRSTHDR(&mh);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
 	}
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(m) ? 0 : -1;
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(*m) ? 0 : -1;
 }
 
-/* Waits for fd to become readable, for PID 1's or the caller's death, at
- * most seconds. 1 readable, 0 timed out or someone died, -1 error. */
-static int wait_readable(int fd, const struct watch *w, int seconds)
+int sandsh_msg_recv(int sock, struct sandsh_msg *m, int *fds, int maxfds)
+{
+	char cbuf[CMSG_SPACE(2 * sizeof(int))];
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	int n_fds = 0;
+	ssize_t n;
+
+	memset(m, 0, sizeof(*m));
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; CMSG_LEN((i + 1) * sizeof(int)) <= c->cmsg_len; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (n_fds < maxfds)
+				fds[n_fds++] = fd;
+			else
+				close(fd);
+		}
+	}
+	if (n != (ssize_t)sizeof(*m) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		for (int i = 0; i < n_fds; i++)
+			close(fds[i]);
+		return -1;
+	}
+	m->id[sizeof(m->id) - 1] = '\0';
+	m->leaf[sizeof(m->leaf) - 1] = '\0';
+	m->unit[sizeof(m->unit) - 1] = '\0';
+	m->msg[sizeof(m->msg) - 1] = '\0';
+	return n_fds;
+}
+
+/* To the PAM caller: a failure, or the session id with PID 1's pidfd. */
+static int tell_caller(int sock, int status, int flags, const char *id, const char *msg, int fd)
+{
+	struct sandsh_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.status = status;
+	m.flags = flags;
+	snprintf(m.id, sizeof(m.id), "%s", id ? id : "");
+	snprintf(m.msg, sizeof(m.msg), "%s", msg ? msg : "");
+	return sandsh_msg_send(sock, &m, &fd, fd >= 0 ? 1 : 0);
+}
+
+int sandsh_wait_readable(int fd, int a, int b, int seconds)
 {
 	struct timespec t0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		long left = seconds * 1000L - elapsed_ms(&t0);
+		long left = seconds * 1000L - sandsh_elapsed_ms(&t0);
 		struct pollfd fds[3] = {
 			{ .fd = fd, .events = POLLIN },
-			{ .fd = w->pidfd, .events = POLLIN },
-			{ .fd = w->caller_fd, .events = POLLIN },
+			{ .fd = a, .events = POLLIN },
+			{ .fd = b, .events = POLLIN },
 		};
 		int n;
 
@@ -324,16 +362,14 @@ static int wait_readable(int fd, const struct watch *w, int seconds)
 	}
 }
 
-/* PID 1 has built the sandbox: the caller gets its pidfd and joins. */
-static int hand_off(struct sandsh_session *s, struct watch *w, int report_fd, struct sandsh_err *e)
+/* PID 1 reports when the sandbox is built (SANDSH_PID1_HOLD). */
+int sandsh_wait_ready(int report_fd, int pidfd, int other, struct sandsh_err *e)
 {
 	struct sandsh_report r;
-	ssize_t n;
-	char ack = 0;
 
 	memset(&r, 0, sizeof(r));
-	if (wait_readable(report_fd, w, READY_WAIT_S) != 1 ||
-	    (n = read(report_fd, &r, sizeof(r))) != (ssize_t)sizeof(r))
+	if (sandsh_wait_readable(report_fd, pidfd, other, READY_WAIT_S) != 1 ||
+	    read(report_fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
 		return sandsh_err_set(e, 0, "the sandbox's PID 1 died before it was ready");
 	if (r.status) {
 		r.msg[sizeof(r.msg) - 1] = '\0';
@@ -341,17 +377,31 @@ static int hand_off(struct sandsh_session *s, struct watch *w, int report_fd, st
 		e->status = r.status;
 		return -1;
 	}
-	if (tell_caller(w->sock, 0, s->id, NULL, w->pidfd) < 0)
+	return 0;
+}
+
+/* The PAM caller gets PID 1's pidfd and joins; it may be stopped by
+ * whoever started it, so wait a bounded time, holding no lock, then give
+ * up on it. */
+int sandsh_give_to_caller(int sock, const char *id, int flags, int pid1_fd, int caller_fd, struct sandsh_err *e)
+{
+	char ack = 0;
+
+	if (tell_caller(sock, 0, flags, id, NULL, pid1_fd) < 0)
 		return sandsh_err_set(e, errno, "hand the sandbox to the caller");
-	/* The caller may be stopped by whoever started it: wait a bounded
-	 * time, holding no lock, then give up on it. */
-	if (wait_readable(w->sock, w, SANDSH_JOIN_WAIT_S) != 1 || recv(w->sock, &ack, 1, 0) != 1 ||
+	if (sandsh_wait_readable(sock, pid1_fd, caller_fd, SANDSH_JOIN_WAIT_S) != 1 || recv(sock, &ack, 1, 0) != 1 ||
 	    ack != SANDSH_MSG_JOINED) {
 		if (ack == SANDSH_MSG_ABORT)
 			return sandsh_err_set(e, 0, "the caller could not join the sandbox");
 		return sandsh_err_set(e, 0, "the caller did not join the sandbox within %d s", SANDSH_JOIN_WAIT_S);
 	}
 	return 0;
+}
+
+/* A failure the PAM caller has not been told of yet. */
+void sandsh_tell_failure(int sock, const struct sandsh_err *e)
+{
+	tell_caller(sock, e->status ? e->status : SANDSH_EXIT_FAILURE, 0, NULL, e->msg[0] ? e->msg : "session failed", -1);
 }
 
 /* --- the session ------------------------------------------------------------- */
@@ -370,17 +420,90 @@ static int check_rootfs(const struct sandsh_policy *p, struct sandsh_err *e)
 	return 0;
 }
 
-/* PID 1 keeps its two pipes and 0-2, nothing else of the supervisor (the
- * user lock, the log socket, cgroup fds, the PAM caller's socket): it never
- * execs, so O_CLOEXEC does not help. */
-static int keep_only(int a, int b)
+/* A new child keeps 0-2 and the descriptors in keep (-1 entries are
+ * ignored), nothing else of its parent (the user lock, the log socket,
+ * cgroup fds, the PAM caller's socket): PID 1 never execs, so O_CLOEXEC
+ * does not help. */
+int sandsh_keep_fds(int a, int b, int c)
 {
-	int lo = a < b ? a : b, hi = a < b ? b : a;
+	int v[3] = { a, b, c };
+	unsigned next = 3;
 
-	if (close_range(3, (unsigned)lo - 1, 0) < 0 || close_range((unsigned)lo + 1, (unsigned)hi - 1, 0) < 0 ||
-	    close_range((unsigned)hi + 1, ~0U, 0) < 0)
+	for (int i = 0; i < 3; i++) /* sort the three */
+		for (int j = i + 1; j < 3; j++)
+			if (v[j] < v[i]) {
+				int t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+			}
+	for (int i = 0; i < 3; i++) {
+		if (v[i] < (int)next)
+			continue;
+		if ((unsigned)v[i] > next && close_range(next, (unsigned)v[i] - 1, 0) < 0)
+			return -1;
+		next = (unsigned)v[i] + 1;
+	}
+	return close_range(next, ~0U, 0);
+}
+
+int sandsh_detach_fds(int a, int b)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int ha = fcntl(a, F_DUPFD_CLOEXEC, 10), hb = fcntl(b, F_DUPFD_CLOEXEC, 10);
+
+	if (null < 0 || ha < 0 || hb < 0 || dup3(null, 0, 0) < 0 || dup3(null, 1, 0) < 0 || dup3(null, 2, 0) < 0 ||
+	    dup3(ha, 3, O_CLOEXEC) < 0 || dup3(hb, 4, O_CLOEXEC) < 0)
 		return -1;
+	return close_range(5, ~0U, 0);
+}
+
+int sandsh_session_prepare(struct sandsh_session *s, struct sandsh_launch *l, int *run_fd,
+			   struct sandsh_err *e)
+{
+	const struct sandsh_request *r = s->req;
+	const struct sandsh_policy *p = &s->p;
+
+	memset(l, 0, sizeof(*l));
+	l->policy = p;
+	l->user = &s->user;
+	l->confined = p->sandbox;
+	l->exec_path = p->shell;
+	l->dev_log = r->via == SANDSH_VIA_PAM; /* the caller (sshd, su, login) keeps logging from inside */
+	l->caller_umask = r->saved.umask;
+	memcpy(l->caller_rlimits, r->saved.rlimits, sizeof(l->caller_rlimits));
+	l->tty_gid = (gid_t)-1;
+	l->sync_fd = l->report_fd = -1;
+	*run_fd = -1;
+
+	/* 1. Runtime directory, verified rootfs, generated user database. */
+	if (l->confined) {
+		*run_fd = sandsh_fs_rundir(e);
+		if (*run_fd < 0 || check_rootfs(p, e) < 0)
+			return -1;
+		if (sandsh_rootfs_user_db(&s->user, p, &l->passwd_text, &l->group_text) < 0)
+			return sandsh_err_set(e, errno, "generate /etc/passwd");
+		l->tty_gid = sandsh_ident_tty_gid();
+	}
+	/* 2. The shell's inner command line and environment (a PAM service
+	 * starts its own). */
+	if (r->via == SANDSH_VIA_SHELL) {
+		l->argv = sandsh_args_inner_argv(r->args, p->shell);
+		if (!l->argv)
+			return sandsh_err_set(e, ENOMEM, "argv");
+		l->envp = sandsh_env_build(r->env, p, &s->user, e);
+		if (!l->envp)
+			return -1;
+	}
 	return 0;
+}
+
+void sandsh_session_launch_free(struct sandsh_launch *l)
+{
+	free(l->passwd_text);
+	free(l->group_text);
+	free(l->argv);
+	sandsh_env_free(l->envp);
+	memset(l, 0, sizeof(*l));
 }
 
 int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
@@ -389,9 +512,9 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 	const struct sandsh_policy *p = &s->p;
 	const bool pam = r->via == SANDSH_VIA_PAM;
 	struct sandsh_cgroup cg = { .leaf_fd = -1, .lock_fd = -1, .run_fd = -1, .mount_fd = { -1, -1, -1 } };
-	struct watch w = { .pidfd = -1, .sfd = -1, .caller_fd = pam ? r->caller_fd : -1,
+	struct sandsh_watch w = { .pidfd = -1, .sfd = -1, .caller_fd = pam ? r->caller_fd : -1,
 			   .sock = pam ? r->sock : -1, .timeout = p->timeout };
-	struct outcome o = { 0 };
+	struct sandsh_outcome o = { 0 };
 	struct sandsh_launch l;
 	int sync_pipe[2] = { -1, -1 }, report_pipe[2] = { -1, -1 };
 	int run_fd = -1, status = -1;
@@ -400,42 +523,13 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 	sigset_t set;
 	pid_t pid;
 
-	memset(&l, 0, sizeof(l));
-	l.policy = p;
-	l.user = &s->user;
-	l.confined = p->sandbox;
-	l.mode = pam ? SANDSH_PID1_HOLD : SANDSH_PID1_COMMAND;
-	l.exec_path = p->shell;
-	l.dev_log = pam; /* the caller (sshd, su, login) keeps logging from inside */
-	l.caller_umask = r->saved.umask;
-	memcpy(l.caller_rlimits, r->saved.rlimits, sizeof(l.caller_rlimits));
-	l.tty_gid = (gid_t)-1;
 	sandsh_registry_new_id(s->id);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-
-	/* 1. Runtime directory, verified rootfs, generated user database. */
-	if (l.confined) {
-		run_fd = sandsh_fs_rundir(e);
-		if (run_fd < 0 || check_rootfs(p, e) < 0)
-			goto out;
-		if (sandsh_rootfs_user_db(&s->user, p, &l.passwd_text, &l.group_text) < 0) {
-			sandsh_err_set(e, errno, "generate /etc/passwd");
-			goto out;
-		}
-		l.tty_gid = sandsh_ident_tty_gid();
-	}
-	/* 2. The shell's inner command line and environment (a PAM service
-	 * starts its own). */
-	if (!pam) {
-		l.argv = sandsh_args_inner_argv(r->args, p->shell);
-		if (!l.argv) {
-			sandsh_err_set(e, ENOMEM, "argv");
-			goto out;
-		}
-		l.envp = sandsh_env_build(r->env, p, &s->user, e);
-		if (!l.envp)
-			goto out;
-	}
+	if (p->sandbox && p->persist)
+		return sandsh_keeper_login(s, e);
+	if (sandsh_session_prepare(s, &l, &run_fd, e) < 0)
+		goto out;
+	l.mode = pam ? SANDSH_PID1_HOLD : SANDSH_PID1_COMMAND;
 
 	/* 3. Signals: blocked before clone so PID 1 starts with them blocked
 	 * too (it reads them from its own signalfd). */
@@ -477,7 +571,7 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 	if (pid < 0)
 		goto closed;
 	if (pid == 0) {
-		if (keep_only(sync_pipe[0], report_pipe[1]) < 0)
+		if (sandsh_keep_fds(sync_pipe[0], report_pipe[1], -1) < 0)
 			_exit(SANDSH_EXIT_FAILURE);
 		sandsh_init_main(&l);
 	}
@@ -506,13 +600,14 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 		goto kill;
 	}
 	if (pam) {
-		if (hand_off(s, &w, report_pipe[0], e) < 0)
+		if (sandsh_wait_ready(report_pipe[0], w.pidfd, w.caller_fd, e) < 0 ||
+		    sandsh_give_to_caller(w.sock, s->id, 0, w.pidfd, w.caller_fd, e) < 0)
 			goto kill;
 		handed = true;
 	}
 
 	/* 8. Supervise until PID 1 exits. */
-	status = supervise(&w, &o, e);
+	status = sandsh_supervise(&w, &o, e);
 	if (status >= 0 && !pam) {
 		struct sandsh_report rep;
 		ssize_t n = -1;
@@ -546,14 +641,13 @@ closed:
 	if (l.confined)
 		sandsh_registry_remove(run_fd, s->id);
 	sandsh_log(LOG_NOTICE, "session close id=%s user=%s status=%d duration_ms=%ld", s->id, s->user.name,
-		   status >= 0 ? status : SANDSH_EXIT_FAILURE, elapsed_ms(&t0));
+		   status >= 0 ? status : SANDSH_EXIT_FAILURE, sandsh_elapsed_ms(&t0));
 out:
 	sandsh_cgroup_release(&cg); /* idempotent; also after a failed prepare */
 	if (e->status == SANDSH_EXIT_FAILURE || e->status == SANDSH_EXIT_DENIED)
-		log_failure(s, e);
+		sandsh_session_log_failure(s, e);
 	if (pam && !handed)
-		tell_caller(w.sock, e->status ? e->status : SANDSH_EXIT_FAILURE, NULL,
-			    e->msg[0] ? e->msg : "session failed", -1);
+		sandsh_tell_failure(w.sock, e);
 	if (run_fd >= 0)
 		close(run_fd);
 	for (int i = 0; i < 2; i++) {
@@ -566,9 +660,6 @@ out:
 		close(w.pidfd);
 	if (w.sfd >= 0)
 		close(w.sfd);
-	free(l.passwd_text);
-	free(l.group_text);
-	free(l.argv);
-	sandsh_env_free(l.envp);
+	sandsh_session_launch_free(&l);
 	return status;
 }

@@ -343,7 +343,8 @@ static int user_slice(struct sandsh_cgroup *cg, const struct sandsh_policy *p, s
 	}
 }
 
-/* Live sessions of the user: populated scopes in the slice's cgroup. */
+/* Live sessions of the user other than this one: populated scopes in
+ * the slice's cgroup. */
 static long count_scopes(const struct sandsh_cgroup *cg)
 {
 	long n = 0;
@@ -359,8 +360,9 @@ static long count_scopes(const struct sandsh_cgroup *cg)
 	while ((de = readdir(d))) {
 		char path[300], buf[256];
 		size_t len = strlen(de->d_name);
-		if (len < 7 || strcmp(de->d_name + len - 6, ".scope") || de->d_type != DT_DIR)
-			continue;
+		if (len < 7 || strcmp(de->d_name + len - 6, ".scope") || de->d_type != DT_DIR ||
+		    (cg->unit && !strcmp(de->d_name, cg->unit)))
+			continue; /* not a scope, or our own (ending) */
 		snprintf(path, sizeof(path), "%s/cgroup.events", de->d_name);
 		if (sandsh_cgroup_read_at(dirfd(d), path, buf, sizeof(buf)) == 0 && strstr(buf, "populated 1"))
 			n++;
@@ -466,15 +468,38 @@ out:
 	return rc;
 }
 
-static void call_quietly(struct sandsh_cgroup *cg, sd_bus_message *m)
+static int attach(struct sandsh_cgroup *cg, const char *unit, pid_t pid, struct sandsh_err *e)
 {
 	sd_bus_error error = SD_BUS_ERROR_NULL;
+	sd_bus_message *m = method(cg, "AttachProcessesToUnit");
+	int r = -ENOMEM;
 
-	if (m) {
-		sd.call(cg->bus, m, 0, &error, NULL);
-		sd.msg_unref(m);
-	}
+	if (m && sd.append(m, "ssau", unit, "", 1, (uint32_t)pid) >= 0)
+		r = sd.call(cg->bus, m, 0, &error, NULL);
+	if (r < 0)
+		sandsh_err_set(e, 0, "systemd: attach process %d to %s: %s", (int)pid, unit,
+			       error.message ? error.message : sandsh_strerror(-r));
 	sd.error_free(&error);
+	if (m)
+		sd.msg_unref(m);
+	return r < 0 ? -1 : 0;
+}
+
+int sandsh_systemd_attach(struct sandsh_cgroup *cg, pid_t pid, bool caller, struct sandsh_err *e)
+{
+	if (connect_bus(cg, e) < 0)
+		return -1;
+	if (caller) {
+		cg->origin[0] = unit_of(pid);
+		if (!cg->origin[0])
+			return sandsh_err_set(e, 0, "systemd: cannot tell which unit process %d is in", (int)pid);
+		cg->caller = pid;
+	}
+	if (attach(cg, cg->unit, pid, e) < 0)
+		return -1;
+	if (!in_unit(pid, cg->unit))
+		return sandsh_err_set(e, 0, "systemd: process %d is not in %s", (int)pid, cg->unit);
+	return 0;
 }
 
 void sandsh_systemd_release(struct sandsh_cgroup *cg)
@@ -486,21 +511,17 @@ void sandsh_systemd_release(struct sandsh_cgroup *cg)
 		return;
 	/* A PAM caller goes back to its own unit (logind's session scope);
 	 * our scope is then empty and systemd collects it. */
-	if (cg->caller > 0 && cg->origin[0]) {
-		m = method(cg, "AttachProcessesToUnit");
-		if (m && sd.append(m, "ssau", cg->origin[0], "", 1, (uint32_t)cg->caller) >= 0)
-			call_quietly(cg, m);
-		else if (m)
-			sd.msg_unref(m);
-	}
+	if (cg->caller > 0 && cg->origin[0])
+		attach(cg, cg->origin[0], cg->caller, &ignored);
 	/* Nothing else is left in the scope: PID 1's death took every
 	 * process of the sandbox with it, and systemd collects the empty unit
 	 * by itself (stopping it here could kill a caller that did not make
 	 * it back to its own unit). */
 	cg->caller = 0;
 	/* The last session of the user takes the slice (and its limits) with
-	 * it; the lock keeps a starting session from racing this. */
-	if (cg->slice && (cg->lock_fd >= 0 || sandsh_cgroup_lock(cg, &ignored) == 0)) {
+	 * it; the lock keeps a starting session from racing this. A login of
+	 * a persistent sandbox leaves that to the sandbox's keeper. */
+	if (!cg->joined && cg->slice && (cg->lock_fd >= 0 || sandsh_cgroup_lock(cg, &ignored) == 0)) {
 		if (count_scopes(cg) == 0) {
 			m = method(cg, "StopUnit");
 			if (m && sd.append(m, "ss", cg->slice, "fail") >= 0)

@@ -14,13 +14,14 @@ enum sandsh_mode {
 	SANDSH_MODE_CHECK,   /* root only; operand: optional FILE */
 	SANDSH_MODE_EXPLAIN, /* root only; operand: USER */
 	SANDSH_MODE_LIST,    /* root only */
+	SANDSH_MODE_STOP,    /* root only; operand: USER or session/sandbox id */
 };
 
 struct sandsh_args {
 	enum sandsh_mode mode;
 	bool login;          /* argv[0] began with '-' */
 	const char *command; /* MODE_COMMAND: one argv element for the inner shell */
-	const char *operand; /* CHECK: FILE or NULL; EXPLAIN: USER */
+	const char *operand; /* CHECK: FILE or NULL; EXPLAIN: USER; STOP: USER or ID */
 };
 
 /* Parses argv. ssh_original_command is the caller's SSH_ORIGINAL_COMMAND

@@ -31,6 +31,7 @@ struct sandsh_cgroup {
 	 * level is a slice, the leaf a transient scope, made through systemd's
 	 * API; user_rel and leaf_rel are their cgroup paths. */
 	bool systemd;
+	bool joined;                    /* attach(): the leaf is a persistent sandbox's */
 	bool started;                   /* the scope was started */
 	char *slice;                    /* the user's slice unit */
 	char *unit;                     /* the session's scope unit */
@@ -54,6 +55,14 @@ int sandsh_cgroup_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, struc
  * lives), removes the leaf (and the user cgroup when it was the last);
  * idempotent, never fails the caller. */
 void sandsh_cgroup_release(struct sandsh_cgroup *cg);
+
+/* A persistent sandbox's login: pid joins the sandbox's existing leaf
+ * (leaf_rel; on systemd the scope unit). A caller (PAM) goes back where it
+ * was at release; release never removes the leaf, which is the keeper's. */
+int sandsh_cgroup_attach(struct sandsh_cgroup *cg, const char *leaf_rel, const char *unit, pid_t pid,
+			 bool caller, struct sandsh_err *e);
+/* How many processes other than a and b are in the leaf; -1 if unknown. */
+long sandsh_cgroup_others(const struct sandsh_cgroup *cg, pid_t a, pid_t b);
 
 /* For --list: reads "pids.current" style values of a leaf. Returns -1 if
  * absent, -2 for "max". */

@@ -27,4 +27,10 @@ int sandsh_fs_write_all(int fd, const void *buf, size_t len);
 #define SANDSH_RUNDIR "/run/sandsh"
 int sandsh_fs_rundir(struct sandsh_err *e);
 
+/* An exclusive lock on the file name in the runtime directory (made if
+ * missing), waited for at most SANDSH_LOCK_WAIT_S. Returns its fd (close
+ * it to unlock) or -1. Supervisors only, which own SIGALRM. */
+#define SANDSH_LOCK_WAIT_S 10
+int sandsh_fs_lock(int run_fd, const char *name, struct sandsh_err *e);
+
 #endif

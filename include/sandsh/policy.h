@@ -52,6 +52,8 @@ enum sandsh_key {
 	SANDSH_K_ENV_KEEP,
 	SANDSH_K_PASSWD,
 	SANDSH_K_SECCOMP,
+	SANDSH_K_PERSIST,
+	SANDSH_K_LINGER,
 	SANDSH_K__COUNT
 };
 /* "allow", "sandbox", ... "seccomp". */
@@ -96,6 +98,8 @@ struct sandsh_policy {
 	size_t n_env_keep;
 	enum sandsh_passwd passwd; /* generate */
 	bool seccomp;        /* true */
+	bool persist;        /* false: one sandbox per login; true: one per user, joined */
+	long linger;         /* persist: seconds the sandbox outlives its last login; -1 = unset */
 	struct sandsh_origin origin[SANDSH_K__COUNT];
 };
 #define SANDSH_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"

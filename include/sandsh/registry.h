@@ -16,6 +16,7 @@ struct sandsh_session_info {
 	long long started; /* epoch seconds */
 	const char *tty;
 	const char *leaf_rel; /* cgroup leaf, or "-" */
+	const char *sandbox;  /* "-"; a persistent sandbox's own entry "*"; its logins: its id */
 };
 
 /* A new random session id: 16 hex digits. */
@@ -25,5 +26,10 @@ int sandsh_registry_add(int run_fd, const struct sandsh_session_info *s, struct 
 void sandsh_registry_remove(int run_fd, const char *id);
 /* Prints the live sessions (and drops entries whose process is gone). */
 int sandsh_registry_list(FILE *out);
+/* Root's --stop: SIGTERM to the supervisor of every session or sandbox
+ * whose id or user name is what (they end with the usual grace period),
+ * then waits up to SANDSH_STOP_WAIT_S for them. Returns how many. */
+#define SANDSH_STOP_WAIT_S 10
+int sandsh_registry_stop(FILE *out, const char *what);
 
 #endif

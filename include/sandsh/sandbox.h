@@ -79,5 +79,10 @@ void sandsh_init_forwarded_signals(sigset_t *set);
 /* init.c — the child: PID 1 of the sandbox (or, unconfined, the command
  * itself), for the shell and the PAM module alike. Never returns. */
 __attribute__((noreturn)) void sandsh_init_main(const struct sandsh_launch *l);
+/* init.c — a login's command in a persistent sandbox: a child of the
+ * login's supervisor, born in the sandbox's PID namespace, joins the other
+ * namespaces through PID 1's pidfd, drops to the user and execs. Never
+ * returns. */
+__attribute__((noreturn)) void sandsh_init_join_main(const struct sandsh_launch *l, int pid1_fd);
 
 #endif

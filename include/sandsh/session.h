@@ -88,6 +88,7 @@ struct sandsh_joined {
 	int sock;       /* to the supervisor */
 	int proc_fd;    /* the host's /proc, for the zombies of the session */
 	char id[17];
+	bool persist;   /* a persistent sandbox: close ends this login only */
 	bool closed;
 };
 int sandsh_session_pam_open(struct sandsh_session *s, struct sandsh_request *r, struct sandsh_joined *j,

@@ -118,7 +118,7 @@ write_std_policy
 run_root --list
 assert_status "--list without sessions: 0" 0
 assert_out "--list without sessions: header only" \
-	"ID               USER             PID STARTED             TTY           PIDS   MEMORY"
+	"ID               USER             PID STARTED             TTY           PIDS   MEMORY SANDBOX"
 
 log_mark
 run_bg sbuser1 -c 'sleep 3'
@@ -127,5 +127,5 @@ log_wait '^session open '
 id=$(log_since | sed -n -E 's/^session open id=([0-9a-f]+) .*/\1/p' | head -n 1)
 run_root --list
 assert_line "--list shows the active session" \
-	"$id +sbuser1 +[0-9]+ [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} +none +[0-9]+/64 +[0-9.]+[KMG]?" "$OUT"
+	"$id +sbuser1 +[0-9]+ [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} +none +[0-9]+/64 +[0-9.]+[KMG]? -" "$OUT"
 wait_bg

@@ -1160,7 +1160,9 @@ static void t_explain(void **state)
 				   "# users.alice (t.conf:12)\n"
 				   "env_keep = [ \"TERM\", \"LC_*\" ];  # users.alice (t.conf:12)\n"
 				   "passwd = \"generate\";  # built-in\n"
-				   "seccomp = true;  # built-in\n");
+				   "seccomp = true;  # built-in\n"
+				   "persist = false;  # built-in\n"
+				   "# linger = unset;  # built-in\n");
 	free(s);
 
 	s = explain_str("version = 1;\ndefaults = { sandbox = false; memory_max = \"2G\"; };\n", &u);
@@ -1196,6 +1198,24 @@ static void t_explain(void **state)
 	free(s);
 }
 
+/* persist and linger (issue: one sandbox per user that logins join). */
+static void t_persist(void **state)
+{
+	struct sandsh_user u = alice();
+	char *s = explain_str(ROOTFS_OK "users = { alice = { persist = true; linger = 30; }; };\n", &u);
+
+	assert_non_null(strstr(s, "\npersist = true;  # users.alice (t.conf:"));
+	assert_non_null(strstr(s, "\nlinger = 30;  # users.alice (t.conf:"));
+	free(s);
+	s = explain_str(ROOTFS_OK "users = { alice = { linger = 0; }; };\n", &u);
+	assert_non_null(strstr(s, "\nlinger = 0;  # users.alice (t.conf:3)\n"));
+	assert_non_null(strstr(s, "\npersist = false;  # built-in\n"));
+	free(s);
+	expect_parse_error("version = 1;\ndefaults = { linger = -1; persist = 1; };\n",
+			   "t.conf:2: defaults.linger: must be between 0 and 31536000\n"
+			   "t.conf:2: defaults.persist: must be a boolean\n");
+}
+
 static void t_key_names(void **state)
 {
 	assert_string_equal(sandsh_policy_key_name(SANDSH_K_ALLOW), "allow");
@@ -1203,6 +1223,8 @@ static void t_key_names(void **state)
 	assert_string_equal(sandsh_policy_key_name(SANDSH_K_MEMORY_MAX), "memory_max");
 	assert_string_equal(sandsh_policy_key_name(SANDSH_K_ENV_KEEP), "env_keep");
 	assert_string_equal(sandsh_policy_key_name(SANDSH_K_SECCOMP), "seccomp");
+	assert_string_equal(sandsh_policy_key_name(SANDSH_K_PERSIST), "persist");
+	assert_string_equal(sandsh_policy_key_name(SANDSH_K_LINGER), "linger");
 	assert_null(sandsh_policy_key_name(SANDSH_K__COUNT));
 }
 
@@ -1258,6 +1280,7 @@ int main(void)
 		cmocka_unit_test(t_hostname_resolve),
 		cmocka_unit_test(t_parse_size),
 		cmocka_unit_test(t_explain),
+		cmocka_unit_test(t_persist),
 		cmocka_unit_test(t_key_names),
 		cmocka_unit_test(t_diags_print),
 	};
