@@ -252,6 +252,62 @@ static const char *from_addr(char **env, char *buf, size_t len)
 	return buf;
 }
 
+/* As an sshd ForceCommand (no arguments, not a login shell, over ssh),
+ * the first variable of the caller's environment that a user-controlled
+ * environment could have used to run code in the shell sshd started
+ * sandsh with, or NULL. The loader removes LD_* from a setuid program's
+ * environment, so they are looked for in the environment the kernel was
+ * given (/proc/self/environ keeps the original strings). */
+static const char *forced_and_unsafe(int argc, const struct sandsh_args *a, char **env)
+{
+	static const char *const exact[] = { "BASH_ENV=", "ENV=", "GCONV_PATH=", "GLIBC_TUNABLES=", NULL };
+	static char name[64];
+	char *buf = NULL, *grown;
+	size_t len = 0, cap = 0;
+	const char *found = NULL;
+	int fd;
+
+	if (argc != 1 || a->login || !sandsh_env_get(env, "SSH_CONNECTION"))
+		return NULL;
+	fd = open("/proc/self/environ", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return "an unreadable /proc/self/environ"; /* cannot tell: fail closed */
+	for (;;) {
+		ssize_t n;
+		if (len + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 65536;
+			grown = cap <= 64 * 1024 * 1024 ? realloc(buf, cap) : NULL;
+			if (!grown) {
+				found = "an environment too large to check";
+				break;
+			}
+			buf = grown;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			found = "an unreadable /proc/self/environ";
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	for (char *v = buf; !found && v && v < buf + len; v += strnlen(v, (size_t)(buf + len - v)) + 1) {
+		bool hit = !strncmp(v, "LD_", 3) || !strncmp(v, "BASH_FUNC_", 10);
+		for (size_t i = 0; !hit && exact[i]; i++)
+			hit = !strncmp(v, exact[i], strlen(exact[i]));
+		if (hit) {
+			snprintf(name, sizeof(name), "%.*s", (int)strcspn(v, "="), v);
+			found = name;
+		}
+	}
+	free(buf);
+	return found;
+}
+
 int main(int argc, char **argv)
 {
 	struct sandsh_request req;
@@ -324,6 +380,7 @@ int main(int argc, char **argv)
 	req.args = &a;
 	req.tty = tty_name(ttybuf, sizeof(ttybuf));
 	req.from = from_addr(req.env, frombuf, sizeof(frombuf));
+	req.unsafe_env = forced_and_unsafe(argc, &a, req.env);
 	d = sandsh_session_load(&s, &req, &e);
 	if (d < 0)
 		die(e.status, e.msg);

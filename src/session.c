@@ -83,6 +83,22 @@ int sandsh_session_load(struct sandsh_session *s, const struct sandsh_request *r
 		return -1;
 	}
 	s->have_user = true;
+	/* sshd starts a ForceCommand through the user's own shell, outside
+	 * any sandbox, with the environment PAM and sshd built: with
+	 * pam_env's user_readenv (Debian's default) or PermitUserEnvironment,
+	 * the user's ~/.pam_environment or ~/.ssh/environment. A loader or
+	 * shell start-up variable here means that shell may have run the
+	 * user's code already: this set-up is not a sandbox, and sandsh does
+	 * not pretend it is. */
+	if (r->unsafe_env) {
+		sandsh_err_set(e, 0, "invocation: started through a shell with a user-controlled environment "
+				     "(%s set), session refused (see the system log)", r->unsafe_env);
+		snprintf(e->log, sizeof(e->log),
+			 "ForceCommand: %s in the environment of the shell that started sandsh: "
+			 "a side door of the sshd set-up (see sandsh --check)", r->unsafe_env);
+		sandsh_session_log_failure(s, e);
+		return -1;
+	}
 	/* Root is never placed by PAM, so a broken policy cannot lock root
 	 * out of the console; decided before the policy is read. */
 	if (r->via == SANDSH_VIA_PAM && s->user.uid == 0)

@@ -72,3 +72,29 @@ write_std_policy
 # The caller's umask is the command's (sandsh itself uses 022).
 run_as sbuser1 -c 'umask'
 assert_out "umask of the caller reaches the command" "$(printf '%04o' "$(umask)")"
+
+# As an sshd ForceCommand (no argument, not a login shell, SSH_CONNECTION
+# set), a loader or shell start-up variable shows that the shell sshd
+# started sandsh with ran in a user-controlled environment (pam_env's
+# user_readenv, PermitUserEnvironment): refused, and logged as a side door.
+conn="SSH_CONNECTION=10.1.2.3 50000 10.9.9.9 22"
+for v in LD_PRELOAD=/home/sbuser1/x.so LD_AUDIT=/x BASH_ENV=/home/sbuser1/rc "BASH_FUNC_f%%=() { :; }"; do
+	name=${v%%=*}
+	log_mark
+	run_as -e "$conn" -e "$v" -e "SSH_ORIGINAL_COMMAND=$PROBE" sbuser1
+	assert_refused "ForceCommand with $name" 125 \
+		"sandsh: invocation: started through a shell with a user-controlled environment ($name set), session refused (see the system log)"
+	assert_log_contains "ForceCommand with $name: logged as a side door" \
+		"^error user=sbuser1 uid=61001 reason=ForceCommand: $name in the environment of the shell that started sandsh: a side door of the sshd set-up \(see sandsh --check\)\$"
+done
+# Padding does not push a variable out of sight.
+pad=$(head -c 300000 /dev/zero | tr '\0' x)
+run_as -e "$conn" -e "PAD=$pad" -e GCONV_PATH=/home/sbuser1/g -e "SSH_ORIGINAL_COMMAND=$PROBE" sbuser1
+assert_refused "ForceCommand with GCONV_PATH after 300 KB of padding" 125 \
+	"sandsh: invocation: started through a shell with a user-controlled environment (GCONV_PATH set), session refused (see the system log)"
+# The same variables with -c (sshd running sandsh as the login shell: no
+# shell ran before it) or without SSH_CONNECTION are only dropped.
+run_as -e "$conn" -e LD_PRELOAD=/x sbuser1 -c 'echo in'
+assert_out "login-shell -c with LD_PRELOAD: runs, variable dropped" "in"
+run_as -e "$conn" -e "SSH_ORIGINAL_COMMAND=echo forced" sbuser1
+assert_out "ForceCommand with a clean environment: runs the command" "forced"
