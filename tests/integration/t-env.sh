@@ -88,8 +88,8 @@ for v in LD_PRELOAD=/home/sbuser1/x.so LD_AUDIT=/x BASH_ENV=/home/sbuser1/rc "BA
 		"^error user=sbuser1 uid=61001 reason=ForceCommand: $name in the environment of the shell that started sandsh: a side door of the sshd set-up \(see sandsh --check\)\$"
 done
 # Padding does not push a variable out of sight.
-pad=$(head -c 300000 /dev/zero | tr '\0' x)
-run_as -e "$conn" -e "PAD=$pad" -e GCONV_PATH=/home/sbuser1/g -e "SSH_ORIGINAL_COMMAND=$PROBE" sbuser1
+pad=$(head -c 100000 /dev/zero | tr '\0' x)
+run_as -e "$conn" -e "PAD1=$pad" -e "PAD2=$pad" -e "PAD3=$pad" -e GCONV_PATH=/home/sbuser1/g -e "SSH_ORIGINAL_COMMAND=$PROBE" sbuser1
 assert_refused "ForceCommand with GCONV_PATH after 300 KB of padding" 125 \
 	"sandsh: invocation: started through a shell with a user-controlled environment (GCONV_PATH set), session refused (see the system log)"
 # The same variables with -c (sshd running sandsh as the login shell: no
