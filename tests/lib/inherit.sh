@@ -81,6 +81,29 @@ assert_inherit() {
 	assert_eq "$desc: nothing reached the caller's outside process (pipe, socket)" "" "$rec"
 }
 
+# inherit_recorder NAME: the pid of case NAME's outside process.
+inherit_recorder() {
+	local d
+	for d in /proc/[0-9]*; do
+		find "$d/fd/" -mindepth 1 -lname "$T_SHARE/rec-$1.pipe" 2>/dev/null | grep -q . &&
+			echo "${d#/proc/}" && return 0
+	done
+	return 1
+}
+
+# inherit_held_by PID RECORDER: the descriptors of PID above 2 that are
+# the caller's (fdhold's): a directory of / or of $T_ROOT, the host file,
+# the memfd, or the pipe the outside process RECORDER reads. One "fd
+# target" line each; nothing when PID holds none.
+inherit_held_by() {
+	local pipe
+	pipe=$(find "/proc/$2/fd/" -mindepth 1 -printf '%l\n' 2>/dev/null | grep '^pipe:' | head -n 1)
+	find "/proc/$1/fd/" -mindepth 1 -printf '%f %l\n' 2>/dev/null |
+		awk -v root="$T_ROOT" -v file="$INHERIT_FILE" -v pipe="${pipe:-none}" \
+			'$1 > 2 { t = substr($0, length($1) + 2)
+			  if (t == "/" || t == root || t == file || t == "/memfd:fdhold (deleted)" || t == pipe) print }'
+}
+
 # preload_ran: the markers the LD_PRELOAD library wrote on the host (one
 # line each: pid, uid, hostname, program), and removes them.
 preload_ran() {
