@@ -89,21 +89,11 @@ pam_services
 assert_clean "su -l by an unsandboxed user"
 
 # --- login under script ---------------------------------------------------------------
-# login_hold USER COMMANDS: `login -f USER` on a pty made by script(1),
-# started through HOLD; sets STATUS and OUT (the terminal, CRs removed).
-login_hold() {
-	printf '%s\nexit\n' "$2" >"$T_WORK/login-in"
-	{
-		(sleep 0.5; cat "$T_WORK/login-in"; sleep 1.5) |
-			env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb timeout -k 5 "$PAM_RUN_TIMEOUT" \
-				"${HOLD[@]}" script -qec "login -f $1" /dev/null >"$T_WORK/login-out" 2>&1
-		STATUS=$?
-	} 2>/dev/null
-	OUT=$(tr -d '\r' <"$T_WORK/login-out")
-}
 log_mark
 INHERIT_HOLD login
-login_hold sbuser1 "$INHERIT_PROBE"
+LOGIN_VIA=("${HOLD[@]}")
+login_run sbuser1 "$INHERIT_PROBE"
+LOGIN_VIA=()
 assert_inherit "login -f (under script)" "$OUT" /home/sbuser1 login
 assert_open_close "login -f with held descriptors" sbuser1
 assert_clean "login -f with held descriptors"
@@ -186,17 +176,7 @@ assert_eq "sshd with pam_env user_readenv=1: the session runs (inside)" "0 pam-s
 	"$STATUS $(printf '%s\n' "$OUT" | tail -n 1)"
 assert_eq "sshd with pam_env user_readenv=1: none of the user's code ran outside" "" \
 	"$(preload_ran; ls "$T_SHARE"/env-file-ran 2>/dev/null)"
-login_run_env() {
-	printf 'hostname\nexit\n' >"$T_WORK/login-in"
-	{
-		(sleep 0.5; cat "$T_WORK/login-in"; sleep 1.5) |
-			env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb timeout -k 5 "$PAM_RUN_TIMEOUT" \
-				script -qec "login -f sbuser1" /dev/null >"$T_WORK/login-out" 2>&1
-		STATUS=$?
-	} 2>/dev/null
-	OUT=$(tr -d '\r' <"$T_WORK/login-out")
-}
-login_run_env
+login_run sbuser1 hostname
 assert_line "login with pam_env user_readenv=1: the session runs (inside)" "pam-sbuser1" "$OUT"
 assert_eq "login with pam_env user_readenv=1: none of the user's code ran outside" "" \
 	"$(preload_ran; ls "$T_SHARE"/env-file-ran 2>/dev/null)"

@@ -8,20 +8,11 @@
 # other values (3000-byte and \v PAM_TTY, PAM_SERVICE, PAM_USER spellings)
 # are set directly with pam_set_item in tests/unit/test_pam.c (t-unit).
 
-# login_h HOST: `login -h HOST -f sbuser1` on a pty (script), typing a
-# command that prints "LOGIN-RAN" (its echo on the terminal does not
-# contain that word); sets STATUS and OUT (CRs removed) and RAN (yes/no).
+# login_h HOST: `login -h HOST -f sbuser1` (login_run), typing a command
+# that prints "LOGIN-RAN" (its echo on the terminal does not contain that
+# word); sets STATUS, OUT and RAN (yes/no).
 login_h() {
-	printf '%s\nexit\n' 'echo "LOGIN""-RAN"' >"$T_WORK/login-in"
-	printf '%s' "$1" >"$T_WORK/login-host"
-	{
-		(sleep 0.5; cat "$T_WORK/login-in"; sleep 1.5) |
-			env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb timeout -k 5 "$PAM_RUN_TIMEOUT" \
-				script -qec "login -h \"\$(cat $T_WORK/login-host)\" -f sbuser1" /dev/null \
-				>"$T_WORK/login-out" 2>&1
-		STATUS=$?
-	} 2>/dev/null
-	OUT=$(tr -d '\r' <"$T_WORK/login-out")
+	LOGIN_HOST=$1 login_run sbuser1 'echo "LOGIN""-RAN"'
 	RAN=no
 	printf '%s\n' "$OUT" | grep -qx LOGIN-RAN && RAN=yes
 }
