@@ -17,6 +17,9 @@ inherit_setup
 
 # A second sshd of this test (the suite's keeps running for the others):
 # its own config, log and port.
+# sshd_start rewrites the known_hosts file for its port: keep the
+# suite's, to put back at the end.
+cp "$SSH_KNOWN_HOSTS" "$T_WORK/known_hosts.suite"
 SSHD_PID=
 SSHD_CONFIG=$T_SSH/sshd_config.inherit
 SSHD_LOG=$T_SSH/sshd-inherit.log
@@ -38,6 +41,7 @@ assert_inherit "login shell" "$OUT" /home/sbuser1 sshd-force
 assert_sessions "login shell with held descriptors: one open/close pair" 1
 
 sshd_stop 5
+cp "$T_WORK/known_hosts.suite" "$SSH_KNOWN_HOSTS"
 for uid in 61001 61004; do
 	if wait_user_gone "$uid" 5; then
 		pass "held descriptors: no process or session cgroup of uid $uid left"

@@ -54,6 +54,9 @@ assert_match "fixture: Debian's stock /etc/pam.d/sshd reads the user's environme
 } | write_policy
 
 # A second sshd of this test (the suite's keeps running for the others).
+# sshd_start rewrites the known_hosts file for its port: keep the
+# suite's, to put back at the end.
+cp "$SSH_KNOWN_HOSTS" "$T_WORK/known_hosts.suite"
 SSHD_PID=
 SSHD_CONFIG=$T_SSH/sshd_config.pamenv
 SSHD_LOG=$T_SSH/sshd-pamenv.log
@@ -111,6 +114,7 @@ fi
 
 rm -f "$HOMEDIR/x.so" "$HOMEDIR/.pam_environment"
 sshd_stop 5
+cp "$T_WORK/known_hosts.suite" "$SSH_KNOWN_HOSTS"
 if wait_user_gone 61004 5; then
 	pass "ForceCommand under the stock PAM stack: no process or session cgroup left"
 else
