@@ -57,6 +57,25 @@ assert_eq "shell path: PID 1 (sandsh-init) holds none of the caller's descriptor
 wait
 assert_eq "shell path: the background session ran" "0" "$(cat "$T_WORK/hold-status")"
 
+# --- bind sources: the user's own supplementary groups ---------------------------------
+# A source reachable only through sbstudents (61101), a group of sbuser1,
+# is bound; one reachable only through sbstaff (61100), which sbuser1 is
+# not in, is refused.
+install -d -o root -g 61101 -m 0750 "$T_ROOT/user-grp"
+install -d -o root -g 61100 -m 0750 "$T_ROOT/other-grp"
+install -d -o root -g root -m 0755 "$T_ROOT/user-grp/data" "$T_ROOT/other-grp/data" "$T_ROOTFS/mnt/data"
+echo user-group-data >"$T_ROOT/user-grp/data/f"
+chmod 0644 "$T_ROOT/user-grp/data/f"
+write_std_policy "mounts = ( { type = \"tmpfs\"; target = \"/tmp\"; }, { type = \"bind\"; source = \"$T_ROOT/user-grp/data\"; target = \"/mnt/data\"; } );"
+run_as sbuser1 -c 'cat /mnt/data/f'
+assert_eq "shell path: bind source reachable through the user's group only: bound" "0 user-group-data" "$STATUS $OUT"
+write_std_policy "mounts = ( { type = \"tmpfs\"; target = \"/tmp\"; }, { type = \"bind\"; source = \"$T_ROOT/other-grp/data\"; target = \"/mnt/data\"; } );"
+run_as sbuser1 -c "$PROBE"
+assert_refused "shell path: bind source through a group the user is not in" 125 \
+	"sandsh: bind source $T_ROOT/other-grp/data: Permission denied"
+write_std_policy
+rm -rf "$T_ROOT/user-grp" "$T_ROOT/other-grp" "$T_ROOTFS/mnt/data"
+
 # --- PID 1 is never dumpable after it changed uid -----------------------------------
 # See tests/pam/t-holder.sh: strace holds every setresuid of the session
 # for 1.5 s (strace -u runs sandsh as the user with its setuid bit in

@@ -147,6 +147,15 @@ assert_log_contains "bind source through the caller's group: error line" \
 	"^error user=sbuser1 uid=61001 reason=bind source $T_ROOT/caller-grp/data: Permission denied\$"
 assert_log_lacks "bind source through the caller's group: no session opened" "^session open "
 assert_clean "bind source through the caller's group"
+# su sets the user's groups before open_session; login calls it with its
+# own (root's).
+write_pam_policy "mounts = ( { type = \"tmpfs\"; target = \"/tmp\"; }, { type = \"bind\"; source = \"$T_ROOT/user-grp/data\"; target = \"/mnt/data\"; } );"
+su_run sbuser1 'cat /mnt/data/f'
+assert_eq "su: bind source reachable through the user's group only: bound" "0 user-group-data" "$STATUS $OUT"
+login_run sbuser1 'cat /mnt/data/f'
+assert_line "login: bind source reachable through the user's group only: bound" "user-group-data" "$OUT"
+for _ in $(seq 50); do [ -z "$(procs -u 61001)" ] && break; sleep 0.1; done
+assert_clean "bind source through the user's group (su, login)"
 # The same through sshd, whose monitor calls open_session with root's groups.
 # shellcheck source=tests/lib/sshd.sh
 . "$repo/tests/lib/sshd.sh"

@@ -21,6 +21,7 @@ sshd_setup
 
 # The probe, in the rootfs; it holds the session open for 4 s (PAUSE).
 cp /bin/busybox "$T_ROOTFS/bin/busybox-suid"
+install -o root -g root -m 0755 "$SECCOMP_PROBE" "$T_ROOTFS/bin/seccomp-probe"
 chmod 4755 "$T_ROOTFS/bin/busybox-suid"
 echo rootfs-marker >"$T_ROOTFS/ROOTFS-MARKER"
 cat >"$T_ROOTFS/paths-probe" <<'EOT'
@@ -32,6 +33,7 @@ grep -E '^(CapInh|CapPrm|CapEff|CapAmb|NoNewPrivs|Seccomp):' /proc/self/status |
 echo "PASSWD=$(cut -d: -f1 /etc/passwd | sort | tr '\n' ,)"
 touch /ro-probe 2>/dev/null && echo "ROOT=writable" || echo "ROOT=read-only"
 echo "PROC=$(awk '$2 == "/proc" { print $4 }' /proc/mounts | tr , '\n' | grep -E '^(nosuid|nodev|noexec)$' | sort | tr '\n' ,)"
+/bin/seccomp-probe | awk -F ': ' '$1 ~ /^(mount|bpf|keyctl|unshare\(CLONE_NEWUSER\)|ioctl\(TIOCSTI\)|ioctl\(TIOCLINUX\))$/ { printf "%s=%s ", $1, $2 } END { print "" }'
 echo PAUSE
 sleep "${PAUSE:-4}"
 EOT
@@ -46,7 +48,8 @@ SUID=61001
 CapInh:0000000000000000 CapPrm:0000000000000000 CapEff:0000000000000000 CapAmb:0000000000000000 NoNewPrivs:1 Seccomp:2 
 PASSWD=root,sbuser1,
 ROOT=read-only
-PROC=nodev,noexec,nosuid,"
+PROC=nodev,noexec,nosuid,
+unshare(CLONE_NEWUSER)=EPERM mount=EPERM keyctl=EPERM bpf=EPERM ioctl(TIOCSTI)=EPERM ioctl(TIOCLINUX)=EPERM "
 write_service sandsh-paths <<'EOT'
 auth     required   pam_deny.so
 account  required   pam_permit.so
@@ -103,7 +106,7 @@ log_mark
 bg=$!
 outside_checks sshd
 wait "$bg"
-assert_eq "sshd: inside: hostname, holder, rootfs, ids, setuid powerless, no caps, nnp, seccomp, passwd, read-only /, /proc flags" \
+assert_eq "sshd: inside: hostname, holder, rootfs, ids, setuid powerless, no caps, nnp, seccomp, passwd, read-only /, /proc flags, filtered calls" \
 	"$want_user" "$(sed '/^PAUSE$/d' "$T_WORK/paths-out")"
 assert_open_close "sshd probe" sbuser1
 for _ in $(seq 50); do [ -z "$(procs -u 61001)" ] && break; sleep 0.1; done
@@ -115,7 +118,7 @@ log_mark
 bg=$!
 outside_checks su
 wait "$bg"
-assert_eq "su: inside: hostname, holder, rootfs, ids, setuid powerless, no caps, nnp, seccomp, passwd, read-only /, /proc flags" \
+assert_eq "su: inside: hostname, holder, rootfs, ids, setuid powerless, no caps, nnp, seccomp, passwd, read-only /, /proc flags, filtered calls" \
 	"$want_user" "$(sed '/^PAUSE$/d' "$T_WORK/paths-out")"
 assert_open_close "su probe" sbuser1
 assert_clean "su probe"
@@ -127,8 +130,8 @@ bg=$!
 outside_checks login
 wait "$bg"
 # The terminal also echoes the typed line: keep the probe's own lines.
-assert_eq "login: inside: hostname, holder, rootfs, ids, setuid powerless, no caps, nnp, seccomp, passwd, read-only /, /proc flags" \
-	"$want_user" "$(grep -E '^(H=|ID=|SUID=|CapInh:|PASSWD=|ROOT=|PROC=)' "$T_WORK/paths-out")"
+assert_eq "login: inside: hostname, holder, rootfs, ids, setuid powerless, no caps, nnp, seccomp, passwd, read-only /, /proc flags, filtered calls" \
+	"$want_user" "$(grep -E '^(H=|ID=|SUID=|CapInh:|PASSWD=|ROOT=|PROC=|unshare)' "$T_WORK/paths-out")"
 assert_open_close "login probe" sbuser1
 assert_clean "login probe"
 
@@ -138,12 +141,13 @@ log_mark
 bg=$!
 outside_checks pamtester
 wait "$bg"
-assert_eq "pamtester: inside: hostname, holder, rootfs, nnp, seccomp, passwd, read-only /, /proc flags (pam_exec's child is root)" \
+assert_eq "pamtester: inside: hostname, holder, rootfs, nnp, seccomp, passwd, /proc flags, filtered calls (pam_exec's child is root)" \
 	"H=pam-sbuser1 P1=sandsh-holder ROOTFS=rootfs-marker HOSTETC=no
 NoNewPrivs:1 Seccomp:2 
 PASSWD=root,sbuser1,
-PROC=nodev,noexec,nosuid," \
-	"$(sed -n -E -e '/^(H=|PASSWD=|PROC=)/p' -e 's/^CapInh:.*(NoNewPrivs:[0-9] Seccomp:[0-9] )$/\1/p' "$T_WORK/paths-out")"
+PROC=nodev,noexec,nosuid,
+unshare(CLONE_NEWUSER)=EPERM mount=EPERM keyctl=EPERM bpf=EPERM ioctl(TIOCSTI)=EPERM ioctl(TIOCLINUX)=EPERM " \
+	"$(sed -n -E -e '/^(H=|PASSWD=|PROC=|unshare)/p' -e 's/^CapInh:.*(NoNewPrivs:[0-9] Seccomp:[0-9] )$/\1/p' "$T_WORK/paths-out")"
 assert_open_close "pamtester probe" sbuser1
 assert_clean "pamtester probe"
 
@@ -165,6 +169,13 @@ refuse_all() { # DESC LOG-ERE: every service refuses sbuser1 (sbuser2 for allow 
 refuse_all "allow = false" "^denied user=sbuser2 uid=61002 reason=allow is false\$" sbuser2
 chmod 0664 "$POLICY"
 refuse_all "group-writable policy file" "^error user=sbuser1 uid=61001 reason=$POLICY: writable by group or others"
+ln -sfn "$T_SHARE" "$T_ROOT/sharelink"
+install -d -o root -g root -m 0755 "$T_ROOTFS/mnt/share"
+write_pam_policy "mounts = ( { type = \"tmpfs\"; target = \"/tmp\"; }, { type = \"bind\"; source = \"$T_ROOT/sharelink\"; target = \"/mnt/share\"; } );"
+refuse_all "bind source through a symlink" \
+	"^error user=sbuser1 uid=61001 reason=bind source $T_ROOT/sharelink: Too many levels of symbolic links\$"
+rm -f "$T_ROOT/sharelink"
+rmdir "$T_ROOTFS/mnt/share"
 write_pam_policy
 for _ in $(seq 50); do [ -z "$(procs -u 61001,61002)" ] && break; sleep 0.1; done
 assert_clean "refusals through every service"
@@ -237,7 +248,7 @@ else
 fi
 
 sshd_stop
-rm -f "$T_ROOTFS/paths-probe" "$T_ROOTFS/bin/busybox-suid" "$T_ROOTFS/ROOTFS-MARKER"
+rm -f "$T_ROOTFS/paths-probe" "$T_ROOTFS/bin/busybox-suid" "$T_ROOTFS/bin/seccomp-probe" "$T_ROOTFS/ROOTFS-MARKER"
 for _ in $(seq 50); do [ -z "$(procs -u 61001)" ] && break; sleep 0.1; done
 assert_clean "paths"
 pam_services
