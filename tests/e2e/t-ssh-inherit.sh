@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Commands for the sandbox are single-quoted on purpose:
-# shellcheck disable=SC2016
+# shellcheck disable=SC2016,SC2034
 # repo is set by tests/e2e/run.sh:
 # shellcheck disable=SC2154
 # Issue 12's sweep on the shell path behind sshd, as a regression guard:

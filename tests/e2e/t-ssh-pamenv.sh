@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Commands for the sandbox are single-quoted on purpose:
-# shellcheck disable=SC2016
+# shellcheck disable=SC2016,SC2034
 # repo is set by tests/e2e/run.sh:
 # shellcheck disable=SC2154
 # Issue 18 item 1: sandsh as a ForceCommand under Debian's stock sshd PAM

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Commands for the sandbox are single-quoted on purpose:
-# shellcheck disable=SC2016
+# shellcheck disable=SC2016,SC2034,SC2153
 # repo is set by tests/integration/run.sh:
 # shellcheck disable=SC2154
 # The shell path as a regression guard for issue 12 (the PAM path's

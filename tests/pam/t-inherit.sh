@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Commands for the sandbox are single-quoted on purpose:
-# shellcheck disable=SC2016,SC2119,SC2120
+# shellcheck disable=SC2016,SC2119,SC2120,SC2034
 # repo is set by tests/pam/run.sh:
 # shellcheck disable=SC2154
 # Issue 12: nothing the caller holds crosses into a PAM-placed session.

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Commands for the sandbox are single-quoted on purpose:
-# shellcheck disable=SC2016,SC2119,SC2120
+# shellcheck disable=SC2016,SC2119,SC2120,SC2034
 # repo is set by tests/pam/run.sh:
 # shellcheck disable=SC2154
 # The same protections through every PAM service (issue 16 item 4, the
@@ -71,7 +71,7 @@ outside_checks() {
 	h=
 	for i in $(seq 80); do
 		h=$(procs -c sandsh-holder | head -n 1)
-		[ -n "$h" ] && [ -n "$(log_since | grep '^session open ')" ] && break
+		[ -n "$h" ] && log_since | grep -q "^session open " && break
 		sleep 0.1
 	done
 	if [ -z "$h" ]; then
