@@ -138,6 +138,7 @@ vm: all
 	tests/vm/t-cgroup-v2.sh $(BUILD)
 
 check: unit asan analyze fuzz-short integration security-check vm man-check examples-check pam-check e2e
+	@$(MAKE) --no-print-directory protections-check
 
 man-check:
 	scripts/deps.sh man

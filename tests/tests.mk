@@ -19,3 +19,11 @@ $(BUILD)/tools/%: tests/tools/%.c
 $(BUILD)/tools/seccomp-probe: tests/tools/seccomp-probe.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $<
+
+# The protection-by-path table (tests/protections.tsv): every protection
+# with a passing test for the shell path and each PAM service, read from
+# the results the root suites (integration, security, pam, e2e) left in
+# $(BUILD)/test-results. make check runs it after them.
+.PHONY: protections-check
+protections-check:
+	tests/check-protections.sh tests/protections.tsv $(BUILD)/test-results

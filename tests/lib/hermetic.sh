@@ -109,7 +109,7 @@ hermetic_tools() {
 	local t
 	H_TOOLS=$H_BUILD/tools
 	local static
-	for t in logsink runargv seccomp-probe; do
+	for t in logsink runargv seccomp-probe fdhold; do
 		if [ ! -x "$H_TOOLS/$t" ] || [ "$H_REPO/tests/tools/$t.c" -nt "$H_TOOLS/$t" ]; then
 			static=
 			[ "$t" = seccomp-probe ] && static=-static

@@ -12,7 +12,8 @@
 #                         LINE; put Match blocks last) and starts
 #                         /usr/sbin/sshd -D on 127.0.0.1:<free high port>;
 #                         sets SSHD_PID, SSHD_PORT; with SSHD_SYSLOG set,
-#                         sshd logs through syslog (/dev/log), not -e
+#                         sshd logs through syslog (/dev/log), not -e;
+#                         SSHD_WRAPPER (array): a launcher that execs sshd
 #   ssh_as USER ARGS...   the real ssh client, as root in the namespace, to
 #                         USER@127.0.0.1 with the fixture key (BatchMode,
 #                         strict host key check against the fixture
@@ -161,10 +162,10 @@ sshd_start() {
 		"$SSHD_BIN" -t -f "$SSHD_CONFIG" || h_die "sshd -t rejects $SSHD_CONFIG"
 		if [ -n "${SSHD_SYSLOG:-}" ]; then
 			log_mark
-			"$SSHD_BIN" -D -f "$SSHD_CONFIG" </dev/null >>"$SSHD_LOG" 2>&1 &
+			${SSHD_WRAPPER[@]+"${SSHD_WRAPPER[@]}"} "$SSHD_BIN" -D -f "$SSHD_CONFIG" </dev/null >>"$SSHD_LOG" 2>&1 &
 		else
 			: >"$SSHD_LOG"
-			"$SSHD_BIN" -D -e -f "$SSHD_CONFIG" </dev/null 2>>"$SSHD_LOG" &
+			${SSHD_WRAPPER[@]+"${SSHD_WRAPPER[@]}"} "$SSHD_BIN" -D -e -f "$SSHD_CONFIG" </dev/null 2>>"$SSHD_LOG" &
 		fi
 		SSHD_PID=$!
 		for i in $(seq 100); do

@@ -55,7 +55,12 @@ suite_outer() {
 	[ -x /bin/busybox ] || { echo "$name: /bin/busybox not found ($deps)" >&2; exit 1; }
 	before=$(suite_snap)
 	t0=$(date +%s)
-	SANDSH_TEST_INNER=1 SANDSH_HOST_MNTNS=$(readlink /proc/self/ns/mnt) timeout -k 10 "$limit" \
+	# The run's results, for tests/check-protections.sh: BUILD/test-results/
+	# NAME.results (the build directory is the first argument).
+	mkdir -p "$1/test-results" && SANDSH_SUITE_RESULTS=$(cd "$1/test-results" && pwd)/$name.results
+	rm -f "${SANDSH_SUITE_RESULTS:-}"
+	SANDSH_SUITE_RESULTS=${SANDSH_SUITE_RESULTS:-} \
+		SANDSH_TEST_INNER=1 SANDSH_HOST_MNTNS=$(readlink /proc/self/ns/mnt) timeout -k 10 "$limit" \
 		unshare --mount --propagation private --pid --fork --kill-child --mount-proc \
 		-- "$0" "$@"
 	rc=$?
@@ -121,13 +126,18 @@ suite_no_procs() {
 }
 
 # suite_finish: after the teardown, no cgroup of the run may remain; prints
-# "N passed, N failed[, N skipped]" and returns the suite's status.
+# "N passed, N failed[, N skipped]", keeps the results ("ok|fail|skip
+# SECTION: DESCRIPTION", one a line) in $SANDSH_SUITE_RESULTS when
+# suite_outer named one, and returns the suite's status.
 suite_finish() {
 	local leftover npass nfail nskip
 	if [ -d /sys/fs/cgroup ]; then
 		leftover=$(awk '$9 == "cgroup" || $9 == "cgroup2" { print $5 }' /proc/self/mountinfo |
 			while read -r top; do [ -d "$top/$T_CGROUP_PARENT" ] && echo "$top/$T_CGROUP_PARENT"; done)
 		(T_SECTION="run: "; assert_eq "fixture cgroups removed" "" "$leftover")
+	fi
+	if [ -n "${SANDSH_SUITE_RESULTS:-}" ]; then
+		cp "$T_RESULTS" "$SANDSH_SUITE_RESULTS.new" && mv -f "$SANDSH_SUITE_RESULTS.new" "$SANDSH_SUITE_RESULTS"
 	fi
 	npass=$(grep -c '^ok ' "$T_RESULTS")
 	nfail=$(grep -c '^fail ' "$T_RESULTS")

@@ -149,6 +149,28 @@ su_run() {
 	ERR=$(cat "$T_WORK/su-err")
 }
 
+# login_run USER COMMANDS: login(1) (shadow's) as root, `login -f USER` on
+# a pty made by script(1), the login shell reads COMMANDS (then exit) from
+# that terminal; sets STATUS and OUT (the terminal's output, CRs removed).
+# LOGIN_VIA (array): a launcher that execs script (empty: none);
+# LOGIN_HOST: passed as `login -h HOST` (any bytes; through a file).
+login_run() {
+	local user=$1 cmds=$2 host=
+	printf '%s\nexit\n' "$cmds" >"$T_WORK/login-in"
+	if [ -n "${LOGIN_HOST:-}" ]; then
+		printf '%s' "$LOGIN_HOST" >"$T_WORK/login-host"
+		host="-h \"\$(cat $T_WORK/login-host)\" "
+	fi
+	{
+		(sleep 0.5; cat "$T_WORK/login-in"; sleep 1.5) |
+			env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb timeout -k 5 "$PAM_RUN_TIMEOUT" \
+				${LOGIN_VIA[@]+"${LOGIN_VIA[@]}"} script -qec "login $host-f $user" /dev/null \
+				>"$T_WORK/login-out" 2>&1
+		STATUS=$?
+	} 2>/dev/null
+	OUT=$(tr -d '\r' <"$T_WORK/login-out")
+}
+
 # pamtester_run SERVICE USER OPS...: sets STATUS OUT ERR.
 pamtester_run() {
 	local svc=$1 user=$2

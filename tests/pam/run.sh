@@ -22,7 +22,7 @@ suite_snap_extra() {
 		/etc/shadow 2>/dev/null
 }
 [ -n "${SANDSH_TEST_INNER:-}" ] ||
-	suite_outer pam "scripts/deps.sh pam" 300 pamtester su script -- "$@"
+	suite_outer pam "scripts/deps.sh pam" 600 pamtester su script -- "$@"
 
 build=$1
 shift

@@ -3,21 +3,7 @@
 # shellcheck disable=SC2016,SC2034
 # login(1) (shadow's, /bin/login) with pam_sandsh in /etc/pam.d/login:
 # root runs `login -f USER` (no authentication) on a pty made by script(1),
-# the shell reads its commands from that terminal.
-
-# login_run USER COMMANDS: types COMMANDS (then exit) into the login
-# shell; sets STATUS and OUT (the terminal's output, CRs removed).
-login_run() {
-	local user=$1 cmds=$2
-	printf '%s\nexit\n' "$cmds" >"$T_WORK/login-in"
-	{
-		(sleep 0.5; cat "$T_WORK/login-in"; sleep 1.5) |
-			env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb timeout -k 5 "$PAM_RUN_TIMEOUT" \
-				script -qec "login -f $user" /dev/null >"$T_WORK/login-out" 2>&1
-		STATUS=$?
-	} 2>/dev/null
-	OUT=$(tr -d '\r' <"$T_WORK/login-out")
-}
+# the shell reads its commands from that terminal (login_run, lib.sh).
 
 log_mark
 login_run sbuser1 'echo "H=$(hostname) P1=$(cat /proc/1/comm) PID=$$ U=$(id -un) NNP=$(grep NoNewPrivs /proc/self/status | tr -d "\t")"'

@@ -13,6 +13,7 @@ else
 	log_mark
 	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin SANDSH_PAM_MODULE="$PAM_MODULE" \
 		SANDSH_PAM_UNIT_HERMETIC=1 SANDSH_PAM_UNIT_ROOTFS="$T_ROOTFS" SANDSH_PAM_UNIT_LOG="$T_LOG" \
+		SANDSH_PAM_UNIT_CGROUP_PARENT="$T_CGROUP_PARENT" \
 		timeout -k 5 60 "$unit" >"$T_WORK/unit-out" 2>"$T_WORK/unit-err"
 	status=$?
 	n=0

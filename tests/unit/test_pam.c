@@ -14,8 +14,11 @@
  *     hermetic mount namespace of tests/lib/hermetic.sh, whose /etc is an
  *     overlay): this process writes fixture policies as root and runs each
  *     PAM transaction in a child that has dropped to an unprivileged uid,
- *     so open_session is never run with privilege here (it would place
- *     this very process).
+ *     so open_session never places this very process; the untrusted-item
+ *     tests (items_*) need a real placement and run it as root in a forked
+ *     child, which the module places and which exits after the close
+ *     (their policy names the run's cgroup_parent,
+ *     SANDSH_PAM_UNIT_CGROUP_PARENT).
  * Everything else is skipped, and says so.
  *
  * The binary re-executes itself under pam_wrapper (LD_PRELOAD=
@@ -54,6 +57,7 @@ static char svcdir[PATH_MAX];
 static bool hermetic;
 static const char *rootfs;  /* the fixture rootfs (hermetic) */
 static const char *logfile; /* the log sink's file (hermetic) */
+static const char *cgparent; /* the run's cgroup_parent (hermetic) */
 
 /* --- set-up ------------------------------------------------------------------- */
 
@@ -84,6 +88,10 @@ static void write_service(const char *name, const char *text)
 	write_file(path, 0644, text);
 }
 
+/* Services of the untrusted-item tests: a valid name first, then names
+ * with a vertical tab and a blank. */
+static const char *const item_services[] = { "sandsh-items", "sandsh\vitems", "sandsh items" };
+
 /* Service files: the module alone ("sandsh"), the module followed by
  * pam_permit so that a PAM_IGNORE leaves the stack a success
  * ("sandsh-permit"), and an empty-ish one for direct calls. */
@@ -104,6 +112,12 @@ static void make_services(void)
 		 module, module);
 	write_service("sandsh-permit", text);
 	write_service("direct", "account required pam_permit.so\nsession required pam_permit.so\n");
+	/* The untrusted-item cases: the module in the session stack, and
+	 * service names the module must refuse (PAM_SERVICE is the name the
+	 * application passed to pam_start). */
+	snprintf(text, sizeof(text), "account required pam_permit.so\nsession required %s\n", module);
+	for (size_t i = 0; i < sizeof(item_services) / sizeof(item_services[0]); i++)
+		write_service(item_services[i], text);
 	/* libpam reads "other" with every service: deny all, as Debian's. */
 	write_service("other", "auth required pam_deny.so\naccount required pam_deny.so\n"
 			       "password required pam_deny.so\nsession required pam_deny.so\n");
@@ -116,6 +130,10 @@ static void rm_services(void)
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", svcdir, names[i]);
+		unlink(path);
+	}
+	for (size_t i = 0; i < sizeof(item_services) / sizeof(item_services[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", svcdir, item_services[i]);
 		unlink(path);
 	}
 	rmdir(svcdir);
@@ -391,12 +409,16 @@ static void set_policy(const char *body, bool unsafe)
 		return;
 	}
 	snprintf(text, sizeof(text), "version = 1;\n%s", body);
-	/* rootfs: expanded in by the %R placeholder below. */
+	/* rootfs and cgroup_parent: expanded in by the %R and %C
+	 * placeholders below. */
 	{
 		char out[8192], *o = out;
 		for (const char *p = text; *p && o < out + sizeof(out) - PATH_MAX; p++) {
 			if (p[0] == '%' && p[1] == 'R') {
 				o += sprintf(o, "%s", rootfs);
+				p++;
+			} else if (p[0] == '%' && p[1] == 'C') {
+				o += sprintf(o, "%s", cgparent ? cgparent : "sandsh");
 				p++;
 			} else {
 				*o++ = *p;
@@ -628,6 +650,238 @@ static void unsandboxed_user_ignored(void **state)
 	assert_int_equal(rv[1], PAM_SUCCESS);
 }
 
+/* --- tests: untrusted PAM items (issue 18) ------------------------------------------- */
+
+/* The rule: PAM_TTY, PAM_RHOST and PAM_SERVICE come from the application
+ * (and from whoever controls it: a client's reverse DNS, a caller's
+ * arguments), so before any of them reaches the audit log or the session
+ * registry the module checks it against a strict alphabet and length, and
+ * a session with an invalid one is refused (PAM_SESSION_ERR, one `denied`
+ * or `error` line naming the item), never truncated or passed on. Valid
+ * values of the real services still work: sshd's "ssh" and "/dev/pts/N",
+ * login's "pts/N", an address or a host name. */
+
+#define ITEMS_POLICY                                                            \
+	"settings = { cgroup_parent = \"%C\"; };\n"                            \
+	"defaults = { rootfs = \"%R\"; hostname = \"unit\"; };\n"
+
+static void need_root_placement(void)
+{
+	need_hermetic();
+	if (!cgparent) {
+		print_message("# SANDSH_PAM_UNIT_CGROUP_PARENT not set: skipped\n");
+		skip();
+	}
+}
+
+/* Opens (and, when that succeeded, closes) a session of user for service
+ * with the given items, as root, in a forked child: the child is the
+ * process the module places. Returns open_session's value, or 1000 + the
+ * close value when the open succeeded and the close did not. */
+static int open_close_root(const char *service, const char *user, const char *tty, const char *rhost)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct pam_conv conv = { conv_none, NULL };
+		pam_handle_t *pamh = NULL;
+		int rv, crv = PAM_SUCCESS;
+
+		if (pam_start(service, user, &conv, &pamh) != PAM_SUCCESS)
+			_exit(200);
+		if ((tty && pam_set_item(pamh, PAM_TTY, tty) != PAM_SUCCESS) ||
+		    (rhost && pam_set_item(pamh, PAM_RHOST, rhost) != PAM_SUCCESS))
+			_exit(201);
+		rv = pam_open_session(pamh, 0);
+		if (rv == PAM_SUCCESS)
+			crv = pam_close_session(pamh, 0);
+		pam_end(pamh, rv);
+		/* exit(): pam_wrapper's destructor cleans up after itself. */
+		exit(rv != PAM_SUCCESS ? rv : crv == PAM_SUCCESS ? 0 : 100);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_true(WEXITSTATUS(status) < 200);
+	return WEXITSTATUS(status) == 100 ? 1000 : WEXITSTATUS(status);
+}
+
+/* Lines of the log sink's file after mark that contain a and (if given) b. */
+static int log_count(long mark, const char *a, const char *b)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int n = 0;
+	FILE *f = fopen(logfile, "re");
+
+	if (!f)
+		return -1;
+	fseek(f, mark, SEEK_SET);
+	while (getline(&line, &cap, f) > 0)
+		if (strstr(line, a) && (!b || strstr(line, b)))
+			n++;
+	free(line);
+	fclose(f);
+	return n;
+}
+
+/* The log after mark carries no control character but newlines, and no
+ * line longer than 1024 bytes (nothing of a hostile value got through). */
+static bool log_clean(long mark)
+{
+	int c, len = 0;
+	bool ok = true;
+	FILE *f = fopen(logfile, "re");
+
+	if (!f)
+		return false;
+	fseek(f, mark, SEEK_SET);
+	while ((c = fgetc(f)) != EOF) {
+		if (c == '\n') {
+			len = 0;
+			continue;
+		}
+		if ((c < 0x20 || c == 0x7f) || ++len > 1024)
+			ok = false;
+	}
+	fclose(f);
+	return ok;
+}
+
+/* A session with these items is refused, with one denied/error line
+ * naming item, and nothing of it in the log. */
+static void assert_refused_item(const char *service, const char *tty, const char *rhost, const char *item)
+{
+	long mark = log_mark();
+	int rv = open_close_root(service, "sbuser1", tty, rhost);
+
+	if (rv != PAM_SESSION_ERR)
+		fail_msg("%s: open_session returned %d (%s), expected PAM_SESSION_ERR", item, rv,
+			 rv == PAM_SUCCESS ? "the session was opened" : "other error");
+	if (!log_has(mark, "user=sbuser1 uid=61001 reason=", item))
+		fail_msg("%s: no denied/error line naming the item", item);
+	assert_int_equal(log_count(mark, "denied user=sbuser1 uid=61001 reason=", NULL) +
+				 log_count(mark, "error user=sbuser1 uid=61001 reason=", NULL),
+			 1);
+	assert_int_equal(log_count(mark, "session open ", NULL), 0);
+	assert_true(log_clean(mark));
+}
+
+/* A session with these items opens and closes, and its open line says so. */
+static void assert_accepted_items(const char *tty, const char *rhost, const char *want_tty, const char *want_from)
+{
+	char t[128], fr[300];
+	long mark = log_mark();
+	int rv = open_close_root("sandsh-items", "sbuser1", tty, rhost);
+
+	if (rv != PAM_SUCCESS)
+		fail_msg("tty \"%s\" rhost \"%s\": open/close returned %d", tty ? tty : "(unset)",
+			 rhost ? rhost : "(unset)", rv);
+	snprintf(t, sizeof(t), " tty=%s ", want_tty);
+	snprintf(fr, sizeof(fr), " from=%s ", want_from);
+	assert_true(log_has(mark, "session open id=", t));
+	assert_int_equal(log_count(mark, "session open id=", fr), 1);
+	assert_true(log_has(mark, "session close id=", NULL));
+	assert_true(log_clean(mark));
+}
+
+static void items_valid(void **state)
+{
+	need_root_placement();
+	set_policy(ITEMS_POLICY, false);
+	assert_accepted_items("ssh", "127.0.0.1", "none", "127.0.0.1");
+	assert_accepted_items("/dev/pts/3", "::1", "pts/3", "::1");
+	assert_accepted_items("pts/3", "client.example.org", "pts/3", "client.example.org");
+	assert_accepted_items(NULL, NULL, "none", "local");
+}
+
+static char *repeat(const char *head, char c, size_t total)
+{
+	char *s = malloc(total + 1);
+	size_t h = strlen(head);
+
+	assert_non_null(s);
+	memcpy(s, head, h);
+	memset(s + h, c, total - h);
+	s[total] = '\0';
+	return s;
+}
+
+static void items_tty_3000(void **state)
+{
+	char *tty;
+	need_root_placement();
+	set_policy(ITEMS_POLICY, false);
+	tty = repeat("/dev/pts/", 'x', 3000);
+	assert_refused_item("sandsh-items", tty, "127.0.0.1", "PAM_TTY");
+	free(tty);
+}
+
+static void items_tty_1k(void **state)
+{
+	char *tty;
+	need_root_placement();
+	set_policy(ITEMS_POLICY, false);
+	tty = repeat("pts/", '7', 1024);
+	assert_refused_item("sandsh-items", tty, NULL, "PAM_TTY");
+	free(tty);
+}
+
+static void items_tty_control(void **state)
+{
+	need_root_placement();
+	set_policy(ITEMS_POLICY, false);
+	assert_refused_item("sandsh-items", "pts/3\vfrom=10.6.6.6", NULL, "PAM_TTY");
+	assert_refused_item("sandsh-items", "pts/3\nsession close id=0 user=x", NULL, "PAM_TTY");
+	assert_refused_item("sandsh-items", "pts/3\033[2J", NULL, "PAM_TTY");
+	assert_refused_item("sandsh-items", "pts/3 x", NULL, "PAM_TTY");
+}
+
+static void items_rhost(void **state)
+{
+	char *h;
+	need_root_placement();
+	set_policy(ITEMS_POLICY, false);
+	assert_refused_item("sandsh-items", "ssh", "10.0.0.1\vservice=sshd", "PAM_RHOST");
+	assert_refused_item("sandsh-items", "ssh", "evil\nsession open id=deadbeef", "PAM_RHOST");
+	assert_refused_item("sandsh-items", "ssh", "evil host", "PAM_RHOST");
+	h = repeat("a", 'b', 1024);
+	assert_refused_item("sandsh-items", "ssh", h, "PAM_RHOST");
+	free(h);
+	h = repeat("a.", 'c', 3000);
+	assert_refused_item("sandsh-items", "ssh", h, "PAM_RHOST");
+	free(h);
+}
+
+static void items_service(void **state)
+{
+	need_root_placement();
+	set_policy(ITEMS_POLICY, false);
+	assert_refused_item(item_services[1], "ssh", NULL, "PAM_SERVICE");
+	assert_refused_item(item_services[2], "ssh", NULL, "PAM_SERVICE");
+}
+
+/* PAM_USER in other spellings is another name, not the user: NSS does
+ * not know it, and nothing is placed or logged as a session. */
+static void items_user_spellings(void **state)
+{
+	const char *names[] = { "sbuser1 ", " sbuser1", "SBUSER1", "sbuser1\n", "sbuser1\v", "sbuser1\t" };
+	need_root_placement();
+	set_policy(ITEMS_POLICY, false);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		long mark = log_mark();
+		int rv[1];
+		assert_int_equal(open_close_root("sandsh-items", names[i], "ssh", "127.0.0.1"), PAM_SESSION_ERR);
+		pam_ops("sandsh", names[i], ACCT, 1, rv);
+		assert_int_equal(rv[0], PAM_USER_UNKNOWN);
+		assert_false(log_has(mark, "session open", NULL));
+		assert_true(log_clean(mark));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -645,6 +899,13 @@ int main(int argc, char **argv)
 		cmocka_unit_test(resolve_error),
 		cmocka_unit_test(session_needs_root),
 		cmocka_unit_test(unsandboxed_user_ignored),
+		cmocka_unit_test(items_valid),
+		cmocka_unit_test(items_tty_3000),
+		cmocka_unit_test(items_tty_1k),
+		cmocka_unit_test(items_tty_control),
+		cmocka_unit_test(items_rhost),
+		cmocka_unit_test(items_service),
+		cmocka_unit_test(items_user_spellings),
 	};
 	const char *m, *s;
 	int rc;
@@ -663,6 +924,7 @@ int main(int argc, char **argv)
 	if (getenv("SANDSH_PAM_UNIT_HERMETIC") && geteuid() == 0) {
 		rootfs = getenv("SANDSH_PAM_UNIT_ROOTFS");
 		logfile = getenv("SANDSH_PAM_UNIT_LOG");
+		cgparent = getenv("SANDSH_PAM_UNIT_CGROUP_PARENT");
 		if (!rootfs || rootfs[0] != '/')
 			die("SANDSH_PAM_UNIT_ROOTFS not set");
 		hermetic = true;
