@@ -187,7 +187,11 @@ void sandsh_init_main(const struct sandsh_launch *l)
 		    sandsh_rootfs_setup(l, &e) < 0)
 			report(l, &e);
 	}
-	if (sandsh_priv_drop(l->user, l->policy, l->confined, &e) < 0)
+	/* The shell's PID 1 becomes the user, as its command will be (the
+	 * outer process enforces the session's end); a holder stays root, so
+	 * nothing the user runs can stop it. */
+	if ((l->mode == SANDSH_PID1_HOLD ? sandsh_priv_hold(l->policy, &e)
+					 : sandsh_priv_drop(l->user, l->policy, l->confined, &e)) < 0)
 		report(l, &e);
 	/* Changing credentials cleared the parent-death signal: set it again,
 	 * then make sure the parent did not die in between. */

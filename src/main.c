@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 #include "sandsh/policy.h"
 #include "sandsh/registry.h"
 #include "sandsh/session.h"
+#include "sandsh/sshaudit.h"
 
 #define POLICY_PATH SANDSH_SYSCONFDIR "/sandsh/sandsh.conf"
 
@@ -167,7 +169,73 @@ static void usage(void)
 	       POLICY_PATH);
 }
 
-static int do_check(const char *path)
+/* `sshd -T` as root, with an empty environment: its output, or NULL. An
+ * absolute path, no shell (SECURITY 5); only root's --check runs it. */
+static char *sshd_T(void)
+{
+	static char *const argv[] = { "sshd", "-T", NULL };
+	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	char *out = NULL;
+	size_t len = 0, cap = 0;
+	int pfd[2], st;
+	pid_t pid;
+
+	if (access("/usr/sbin/sshd", X_OK) < 0 || pipe2(pfd, O_CLOEXEC) < 0)
+		return NULL;
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return NULL;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(pfd[1], 1) < 0 || dup2(null, 2) < 0)
+			_exit(127);
+		execve("/usr/sbin/sshd", argv, envp);
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (;;) {
+		ssize_t n;
+		if (len + 4096 + 1 > cap) {
+			char *g = cap < 4 * 1024 * 1024 ? realloc(out, cap ? cap * 2 : 65536) : NULL;
+			if (!g)
+				break;
+			out = g;
+			cap = cap ? cap * 2 : 65536;
+		}
+		n = read(pfd[0], out + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(pfd[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!out || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		free(out);
+		return NULL;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+/* The side doors of this host's sshd around sandsh sessions (docs/ssh.md):
+ * printed with the default policy's check; they do not change its status. */
+static void check_sshd(void)
+{
+	char *t = sshd_T();
+
+	if (!t && access("/usr/sbin/sshd", X_OK) == 0)
+		printf("ssh audit: sshd -T failed (run it as root to see why); its settings are not checked\n");
+	sandsh_sshaudit(stdout, "/etc/pam.d/sshd", t);
+	free(t);
+}
+
+static int do_check(const char *path, bool sshd)
 {
 	struct sandsh_policy_file *pf = NULL;
 	struct sandsh_diags d = { 0 };
@@ -179,6 +247,8 @@ static int do_check(const char *path)
 	}
 	printf("%s: OK\n", path);
 	sandsh_policy_file_free(pf);
+	if (sshd)
+		check_sshd();
 	return 0;
 }
 
@@ -252,13 +322,12 @@ static const char *from_addr(char **env, char *buf, size_t len)
 	return buf;
 }
 
-/* As an sshd ForceCommand (no arguments, not a login shell, over ssh),
- * the first variable of the caller's environment that a user-controlled
+/* The first variable of the caller's environment that a user-controlled
  * environment could have used to run code in the shell sshd started
  * sandsh with, or NULL. The loader removes LD_* from a setuid program's
  * environment, so they are looked for in the environment the kernel was
  * given (/proc/self/environ keeps the original strings). */
-static const char *forced_and_unsafe(int argc, const struct sandsh_args *a, char **env)
+static const char *unsafe_env(void)
 {
 	static const char *const exact[] = { "BASH_ENV=", "ENV=", "GCONV_PATH=", "GLIBC_TUNABLES=", NULL };
 	static char name[64];
@@ -267,8 +336,6 @@ static const char *forced_and_unsafe(int argc, const struct sandsh_args *a, char
 	const char *found = NULL;
 	int fd;
 
-	if (argc != 1 || a->login || !sandsh_env_get(env, "SSH_CONNECTION"))
-		return NULL;
 	fd = open("/proc/self/environ", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return "an unreadable /proc/self/environ"; /* cannot tell: fail closed */
@@ -306,6 +373,51 @@ static const char *forced_and_unsafe(int argc, const struct sandsh_args *a, char
 	}
 	free(buf);
 	return found;
+}
+
+/* As an sshd ForceCommand (no arguments, not a login shell, over ssh):
+ * a side door through which the user's own code runs before sandsh, or
+ * may next time, or NULL. Whether this sshd uses PAM cannot be told from
+ * here: a stack that reads the user's environment is refused either way
+ * (fail closed; docs/ssh.md says what ForceCommand requires). */
+static const char *forced_side_door(int argc, const struct sandsh_args *a, char **env)
+{
+	static char why[512];
+	const char *v;
+	char *text = NULL, *p;
+	size_t len = 0;
+	FILE *f;
+
+	if (argc != 1 || a->login || !sandsh_env_get(env, "SSH_CONNECTION"))
+		return NULL;
+	v = unsafe_env();
+	if (v) {
+		snprintf(why, sizeof(why), "%s in the environment of the shell that started sandsh", v);
+		return why;
+	}
+	f = open_memstream(&text, &len);
+	if (!f)
+		return "cannot audit /etc/pam.d/sshd";
+	if (sandsh_sshaudit(f, "/etc/pam.d/sshd", NULL) < 0) {
+		fclose(f);
+		free(text);
+		return "cannot audit /etc/pam.d/sshd";
+	}
+	fclose(f);
+	/* "side door: FILE:LINE: session pam_env.so user_readenv=1: WHY" */
+	for (p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		char where[256];
+		if (strncmp(p, "side door: ", 11) || !strstr(p, " pam_env.so user_readenv="))
+			continue;
+		snprintf(where, sizeof(where), "%.*s", (int)strcspn(p + 11, " "), p + 11);
+		if (where[0] && where[strlen(where) - 1] == ':')
+			where[strlen(where) - 1] = '\0';
+		snprintf(why, sizeof(why), "%s reads the user's environment (pam_env user_readenv=1)", where);
+		free(text);
+		return why;
+	}
+	free(text);
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -356,9 +468,9 @@ int main(int argc, char **argv)
 			char cwd[4096], *abs = NULL;
 			if (!getcwd(cwd, sizeof(cwd)) || asprintf(&abs, "%s/%s", cwd, a.operand) < 0)
 				die(SANDSH_EXIT_FAILURE, "--check: cannot resolve a relative path");
-			return do_check(abs);
+			return do_check(abs, false);
 		}
-		return do_check(a.operand ? a.operand : POLICY_PATH);
+		return do_check(a.operand ? a.operand : POLICY_PATH, !a.operand);
 	case SANDSH_MODE_EXPLAIN:
 		return do_explain(a.operand);
 	case SANDSH_MODE_LIST:
@@ -380,7 +492,7 @@ int main(int argc, char **argv)
 	req.args = &a;
 	req.tty = tty_name(ttybuf, sizeof(ttybuf));
 	req.from = from_addr(req.env, frombuf, sizeof(frombuf));
-	req.unsafe_env = forced_and_unsafe(argc, &a, req.env);
+	req.side_door = forced_side_door(argc, &a, req.env);
 	d = sandsh_session_load(&s, &req, &e);
 	if (d < 0)
 		die(e.status, e.msg);

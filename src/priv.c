@@ -131,3 +131,40 @@ int sandsh_priv_drop(const struct sandsh_user *u, const struct sandsh_policy *p,
 	}
 	return 0;
 }
+
+int sandsh_priv_hold(const struct sandsh_policy *p, struct sandsh_err *e)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[2] = { { 0 } };
+	uid_t r, ef, s;
+
+	/* Root in all three ids, so that no process of the user, inside or
+	 * outside, can stop or signal it; no group but root's. */
+	if (setgroups(0, NULL) < 0)
+		return sandsh_err_set(e, errno, "setgroups");
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return sandsh_err_set(e, errno, "setresuid 0");
+	for (int cap = 0; cap <= 63; cap++) {
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				break;
+			return sandsh_err_set(e, errno, "drop capability %d", cap);
+		}
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return sandsh_err_set(e, errno, "clear ambient capabilities");
+	/* One capability: to pass a signal on to every process of the session
+	 * (kill(-1) reaches its own PID namespace only). */
+	data[CAP_KILL / 32].effective = data[CAP_KILL / 32].permitted = 1U << (CAP_KILL % 32);
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return sandsh_err_set(e, errno, "capset");
+	if (getresuid(&r, &ef, &s) < 0 || r || ef || s)
+		return sandsh_err_set(e, 0, "holder: not root in all three ids");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return sandsh_err_set(e, errno, "prctl dumpable");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return sandsh_err_set(e, errno, "no_new_privs");
+	if (p->seccomp && sandsh_seccomp_load(e) < 0)
+		return -1;
+	return 0;
+}

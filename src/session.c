@@ -86,16 +86,11 @@ int sandsh_session_load(struct sandsh_session *s, const struct sandsh_request *r
 	/* sshd starts a ForceCommand through the user's own shell, outside
 	 * any sandbox, with the environment PAM and sshd built: with
 	 * pam_env's user_readenv (Debian's default) or PermitUserEnvironment,
-	 * the user's ~/.pam_environment or ~/.ssh/environment. A loader or
-	 * shell start-up variable here means that shell may have run the
-	 * user's code already: this set-up is not a sandbox, and sandsh does
-	 * not pretend it is. */
-	if (r->unsafe_env) {
-		sandsh_err_set(e, 0, "invocation: started through a shell with a user-controlled environment "
-				     "(%s set), session refused (see the system log)", r->unsafe_env);
-		snprintf(e->log, sizeof(e->log),
-			 "ForceCommand: %s in the environment of the shell that started sandsh: "
-			 "a side door of the sshd set-up (see sandsh --check)", r->unsafe_env);
+	 * the user's ~/.pam_environment or ~/.ssh/environment. Such a set-up
+	 * is not a sandbox, and sandsh does not pretend it is. */
+	if (r->side_door) {
+		sandsh_err_set(e, 0, "ForceCommand: refused: %s (see sandsh --check)", r->side_door);
+		snprintf(e->log, sizeof(e->log), "ForceCommand side door: %s", r->side_door);
 		sandsh_session_log_failure(s, e);
 		return -1;
 	}
@@ -423,6 +418,21 @@ void sandsh_tell_failure(int sock, const struct sandsh_err *e)
 /* --- the session ------------------------------------------------------------- */
 
 /* Checked here for a clean refusal; PID 1 walks it again. */
+static void log_open(const struct sandsh_session *s, const struct sandsh_launch *l)
+{
+	const struct sandsh_request *r = s->req;
+	char pids[24] = "none"; /* sandbox = false: no cgroup, no limit */
+	char service[80] = "";
+
+	if (l->confined)
+		snprintf(pids, sizeof(pids), "%ld", s->p.pids_max);
+	if (r->via == SANDSH_VIA_PAM)
+		snprintf(service, sizeof(service), " service=%s", r->service ? r->service : "?");
+	sandsh_log(LOG_NOTICE, "session open id=%s user=%s uid=%u via=%s rootfs=%s pids_max=%s tty=%s from=%s%s", s->id,
+		   s->user.name, (unsigned)s->user.uid, r->via == SANDSH_VIA_PAM ? "pam" : "shell",
+		   l->confined ? s->p.rootfs : "none", pids, r->tty ? r->tty : "none", r->from ? r->from : "local", service);
+}
+
 static int check_rootfs(const struct sandsh_policy *p, struct sandsh_err *e)
 {
 	int fd = sandsh_fs_open_trusted_dir(p->rootfs, e);
@@ -534,7 +544,7 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 	struct sandsh_launch l;
 	int sync_pipe[2] = { -1, -1 }, report_pipe[2] = { -1, -1 };
 	int run_fd = -1, status = -1;
-	bool handed = false;
+	bool handed = false, opened = false;
 	struct timespec t0;
 	sigset_t set;
 	pid_t pid;
@@ -568,17 +578,11 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 	if (l.confined && sandsh_cgroup_prepare(&cg, run_fd, sandsh_policy_settings(s->pf), p, s->user.uid, s->id, e) < 0)
 		goto out;
 
-	{
-		char pids[24] = "none"; /* sandbox = false: no cgroup, no limit */
-		char service[80] = "";
-		if (l.confined)
-			snprintf(pids, sizeof(pids), "%ld", p->pids_max);
-		if (pam)
-			snprintf(service, sizeof(service), " service=%s", r->service ? r->service : "?");
-		sandsh_log(LOG_NOTICE, "session open id=%s user=%s uid=%u via=%s rootfs=%s pids_max=%s tty=%s from=%s%s",
-			   s->id, s->user.name, (unsigned)s->user.uid, pam ? "pam" : "shell",
-			   l.confined ? p->rootfs : "none", pids, r->tty ? r->tty : "none", r->from ? r->from : "local",
-			   service);
+	/* The shell's session is open from here (a failure below still gets
+	 * its close line); a PAM session once its caller is in. */
+	if (!pam) {
+		log_open(s, &l);
+		opened = true;
 	}
 
 	/* 5. PID 1 of the sandbox, in its new namespaces (and, on cgroup v2,
@@ -620,6 +624,8 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 		    sandsh_give_to_caller(w.sock, s->id, 0, w.pidfd, w.caller_fd, e) < 0)
 			goto kill;
 		handed = true;
+		log_open(s, &l);
+		opened = true;
 	}
 
 	/* 8. Supervise until PID 1 exits. */
@@ -656,8 +662,9 @@ closed:
 	/* 9. Teardown: every process of the session is gone with PID 1. */
 	if (l.confined)
 		sandsh_registry_remove(run_fd, s->id);
-	sandsh_log(LOG_NOTICE, "session close id=%s user=%s status=%d duration_ms=%ld", s->id, s->user.name,
-		   status >= 0 ? status : SANDSH_EXIT_FAILURE, sandsh_elapsed_ms(&t0));
+	if (opened)
+		sandsh_log(LOG_NOTICE, "session close id=%s user=%s status=%d duration_ms=%ld", s->id, s->user.name,
+			   status >= 0 ? status : SANDSH_EXIT_FAILURE, sandsh_elapsed_ms(&t0));
 out:
 	sandsh_cgroup_release(&cg); /* idempotent; also after a failed prepare */
 	if (e->status == SANDSH_EXIT_FAILURE || e->status == SANDSH_EXIT_DENIED)

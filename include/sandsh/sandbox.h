@@ -69,6 +69,12 @@ int sandsh_ns_configure(const struct sandsh_policy *p, struct sandsh_err *e);
 int sandsh_priv_drop(const struct sandsh_user *u, const struct sandsh_policy *p, bool confined,
 		     struct sandsh_err *e);
 
+/* priv.c — PID 1 holding a PAM or persistent sandbox: stays root in all
+ * three ids (the user can neither stop nor signal it), with CAP_KILL only
+ * (to pass a signal on to its namespace), an empty bounding set,
+ * no_new_privs and the seccomp filter. */
+int sandsh_priv_hold(const struct sandsh_policy *p, struct sandsh_err *e);
+
 /* seccomp.c — loads the baseline filter (requires no_new_privs). */
 int sandsh_seccomp_load(struct sandsh_err *e);
 

@@ -36,9 +36,9 @@ struct sandsh_request {
 	const char *tty;         /* "pts/3", or NULL: "none" */
 	const char *from;        /* client address or host, or NULL: "local" */
 	const char *service;     /* PAM service; NULL for the shell */
-	/* The shell as an sshd ForceCommand: a variable that shows the shell
-	 * which started sandsh ran with a user-controlled environment, or NULL. */
-	const char *unsafe_env;
+	/* The shell as an sshd ForceCommand: why the user's own code may have
+	 * run, or may run next time, before sandsh (a side door), or NULL. */
+	const char *side_door;
 	/* The shell's command line, environment and the limits it restores. */
 	const struct sandsh_args *args;
 	char **env;

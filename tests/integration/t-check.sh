@@ -53,7 +53,13 @@ assert_out "-c COMMAND is one argument to sh -c" "0:sh
 # --- --check (root) -------------------------------------------------------------
 run_root --check
 assert_status "--check valid policy: 0" 0
-assert_out "--check valid policy: OK line" "$POLICY: OK"
+assert_eq "--check valid policy: OK line first" "$POLICY: OK" "$(printf '%s\n' "$OUT" | head -n 1)"
+# Then sshd's side doors (the hermetic /run has no /run/sshd, so sshd -T
+# cannot run here; e2e t-ssh-pamenv.sh checks a real report).
+assert_eq "--check valid policy: the rest is the sshd audit" "" \
+	"$(printf '%s\n' "$OUT" | sed 1d | grep -v -E '^(side door|ssh audit): ')"
+run_root --check "$POLICY"
+assert_out "--check FILE: the file only, no sshd audit" "$POLICY: OK"
 assert_stderr_empty "--check valid policy: no stderr"
 
 write_std_policy 'bogus = 1;' 'hostname = 5;' 'pids_max = "many";'

@@ -83,15 +83,30 @@ for v in LD_PRELOAD=/home/sbuser1/x.so LD_AUDIT=/x BASH_ENV=/home/sbuser1/rc "BA
 	log_mark
 	run_as -e "$conn" -e "$v" -e "SSH_ORIGINAL_COMMAND=$PROBE" sbuser1
 	assert_refused "ForceCommand with $name" 125 \
-		"sandsh: invocation: started through a shell with a user-controlled environment ($name set), session refused (see the system log)"
+		"sandsh: ForceCommand: refused: $name in the environment of the shell that started sandsh (see sandsh --check)"
 	assert_log_contains "ForceCommand with $name: logged as a side door" \
-		"^error user=sbuser1 uid=61001 reason=ForceCommand: $name in the environment of the shell that started sandsh: a side door of the sshd set-up \(see sandsh --check\)\$"
+		"^error user=sbuser1 uid=61001 reason=ForceCommand side door: $name in the environment of the shell that started sandsh\$"
 done
 # Padding does not push a variable out of sight.
 pad=$(head -c 100000 /dev/zero | tr '\0' x)
 run_as -e "$conn" -e "PAD1=$pad" -e "PAD2=$pad" -e "PAD3=$pad" -e GCONV_PATH=/home/sbuser1/g -e "SSH_ORIGINAL_COMMAND=$PROBE" sbuser1
 assert_refused "ForceCommand with GCONV_PATH after 300 KB of padding" 125 \
-	"sandsh: invocation: started through a shell with a user-controlled environment (GCONV_PATH set), session refused (see the system log)"
+	"sandsh: ForceCommand: refused: GCONV_PATH in the environment of the shell that started sandsh (see sandsh --check)"
+# sshd's PAM stack reads the user's environment (Debian's stock file): every
+# ForceCommand session is refused, before the user could plant anything.
+if [ -f "$T_ROOT/pam.d-sshd.stock" ] && grep -q 'user_readenv=1' "$T_ROOT/pam.d-sshd.stock"; then
+	cp /etc/pam.d/sshd "$T_WORK/sshd.pam"
+	cp "$T_ROOT/pam.d-sshd.stock" /etc/pam.d/sshd
+	line=$(grep -n 'pam_env.so.*user_readenv=1' /etc/pam.d/sshd | head -n1 | cut -d: -f1)
+	run_as -e "$conn" -e "SSH_ORIGINAL_COMMAND=$PROBE" sbuser1
+	assert_refused "ForceCommand under a PAM stack with pam_env user_readenv=1" 125 \
+		"sandsh: ForceCommand: refused: /etc/pam.d/sshd:$line reads the user's environment (pam_env user_readenv=1) (see sandsh --check)"
+	run_as -e "$conn" sbuser1 -c 'echo login-shell'
+	assert_out "the same stack, sandsh as the login shell: runs" "login-shell"
+	cp "$T_WORK/sshd.pam" /etc/pam.d/sshd
+else
+	skip "ForceCommand under a PAM stack with pam_env user_readenv=1" "no stock /etc/pam.d/sshd with user_readenv=1 on this host"
+fi
 # The same variables with -c (sshd running sandsh as the login shell: no
 # shell ran before it) or without SSH_CONNECTION are only dropped.
 run_as -e "$conn" -e LD_PRELOAD=/x sbuser1 -c 'echo in'

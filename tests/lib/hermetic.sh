@@ -170,6 +170,14 @@ hermetic_etc() {
 	h_must install -o root -g root -m 0600 "$T_ROOT/shadow.new" /etc/shadow
 	rm -f /etc/gshadow "$T_ROOT"/*.new
 	h_must install -d -o root -g root -m 0755 /etc/sandsh
+	# sandsh refuses ForceCommand sessions while sshd's PAM stack reads the
+	# user's environment (Debian's stock pam_env user_readenv=1): the
+	# fixture has the documented set-up; the stock file is kept beside
+	# for the test that needs it (e2e t-ssh-pamenv.sh).
+	if [ -f /etc/pam.d/sshd ]; then
+		cp /etc/pam.d/sshd "$T_ROOT/pam.d-sshd.stock"
+		sed -i -E 's/(pam_env\.so.*)user_readenv=1/\1user_readenv=0/' /etc/pam.d/sshd
+	fi
 	write_std_policy
 }
 

@@ -94,7 +94,7 @@ assert_match "--list: the su session has a terminal" '^pts/[0-9]+$' "$tty"
 run_root --list
 assert_status "--list: status 0" 0
 assert_line "--list: shows the live su session (id, user, pid, start, tty, pids/pids_max)" \
-	"${id:-NO-ID} +sbuser1 +[0-9]+ +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} +(/dev/)?$tty +[0-9]+/32 +[-0-9KM]+" "$OUT"
+	"${id:-NO-ID} +sbuser1 +[0-9]+ +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} +(/dev/)?$tty +[0-9]+/32 +[-0-9KM]+ +-" "$OUT"
 assert_eq "--list: the live entry is kept" "${id:-NO-ID}" "$(registry_entries)"
 run_root --list
 assert_eq "--list twice: still listed" "1" "$(printf '%s\n' "$OUT" | grep -c "^${id:-NO-ID} ")"

@@ -31,10 +31,15 @@ su_run sbuser1 'id; grep -E "^(Cap(Inh|Prm|Eff|Amb)|NoNewPrivs|Seccomp):" /proc/
 assert_out "su -l: the user's ids, no capabilities, no_new_privs, seccomp" \
 	"uid=61001(sbuser1) gid=61001(sbuser1) groups=61001(sbuser1),61101(sbstudents)
 $caps"
-su_run sbuser1 'grep -E "^(Uid|CapEff|CapBnd):" /proc/1/status'
-assert_out "su -l: the holder (PID 1) holds no privilege" "Uid:	61001	61001	61001	61001
-CapEff:	0000000000000000
-CapBnd:	0000000000000000"
+su_run sbuser1 'grep -E "^(Uid|CapPrm|CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/1/status'
+# Root, so that no process of the user can stop or signal it (issue 18),
+# with nothing but CAP_KILL (bit 5: passing a signal on to its namespace).
+assert_out "su -l: the holder (PID 1) is root with CAP_KILL only, no_new_privs, the filter" "Uid:	0	0	0	0
+CapPrm:	0000000000000020
+CapEff:	0000000000000020
+CapBnd:	0000000000000000
+NoNewPrivs:	1
+Seccomp:	2"
 
 su_run sbuser1 'cat /etc/passwd; echo --; cat /etc/group'
 assert_out "su -l: generated /etc/passwd and /etc/group" "root:x:0:0:root:/root:/bin/sh
