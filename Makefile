@@ -36,6 +36,7 @@ include tests/tests.mk
 include tests/pam.mk
 include tests/e2e.mk
 include tests/security.mk
+include tests/vm-systemd.mk
 include bench.mk
 
 .PHONY: all deps install uninstall check unit asan integration vm demo clean \
@@ -137,7 +138,8 @@ asan:
 vm: all
 	tests/vm/t-cgroup-v2.sh $(BUILD)
 
-check: unit asan analyze fuzz-short integration security-check vm man-check examples-check pam-check e2e
+check: unit asan analyze fuzz-short integration security-check vm man-check examples-check pam-check e2e \
+	vm-systemd
 	@$(MAKE) --no-print-directory protections-check
 
 man-check:

@@ -27,6 +27,8 @@ libc6-dev" ;;
 libc6-dev strace" ;;
 	e2e) pkgs="$pkgs openssh-server openssh-client openssh-sftp-server rsync tmux busybox-static \
 util-linux procps" ;;
+	vm-systemd) pkgs="$pkgs debootstrap debian-archive-keyring qemu-system-x86 qemu-utils e2fsprogs \
+openssh-client util-linux coreutils" ;;
 	*) echo "deps.sh: unknown set '$set'" >&2; exit 2 ;;
 	esac
 done
