@@ -215,16 +215,16 @@ cmd_wait-clean() {
 }
 
 # wait-clean-after USER UID ID CURSOR SECS: the same, SECS counted from
-# the session's close line (waited for up to 30 s; without one, from now,
+# the session's close line (waited for up to 15 s; without one, from now,
 # and "no close line" is reported).
 cmd_wait-clean-after() {
 	local user=$1 uid=$2 id=$3 cur=$4 secs=$5 ts="" end left nocl=""
-	for _ in $(seq 150); do
+	for _ in $(seq 75); do
 		ts=$(log_ts "$cur" | awk -v m="session close id=$id " 'index($0, m) == 19 { sub(/\./, "", $1); print $1; exit }')
 		[ -n "$ts" ] && break
 		sleep 0.2
 	done
-	[ -n "$ts" ] || { nocl="no close line for $id within 30 s"; ts=$(date +%s%6N); }
+	[ -n "$ts" ] || { nocl="no close line for $id within 15 s"; ts=$(date +%s%6N); }
 	end=$((ts + secs * 1000000))
 	while :; do
 		left=$(cmd_leftovers "$user" "$uid" "$id")

@@ -25,15 +25,34 @@ ssh_opts() {
 }
 
 # G CMD: CMD as root in the guest (a shell command line); G_T seconds bound.
+# The look-ups share one connection (a control master in $VM_WORK, when
+# its path fits a socket's): a login per look-up would cost a second each
+# under TCG, and root's logins are not what the cases are about.
 G() {
-	env -u SSH_AUTH_SOCK timeout -k 5 "${G_T:-120}" ssh "${SSH_OPTS[@]}" -i "$IMG/id_root" root@127.0.0.1 "$@"
+	local mux=(-o ControlPath=none)
+	[ ${#VM_WORK} -lt 90 ] &&
+		mux=(-o ControlMaster=auto -o "ControlPath=$VM_WORK/ssh-mux" -o ControlPersist=120)
+	env -u SSH_AUTH_SOCK timeout -k 5 "${G_T:-120}" ssh "${SSH_OPTS[@]}" "${mux[@]}" \
+		-i "$IMG/id_root" root@127.0.0.1 "$@"
 }
-# g_ready SECONDS: until root's ssh login works (sshd re-executes itself on
+# G_login CMD: the same through a login of its own (sshd, PAM, logind).
+G_login() {
+	env -u SSH_AUTH_SOCK timeout -k 5 "${G_T:-120}" ssh "${SSH_OPTS[@]}" -o ControlPath=none \
+		-i "$IMG/id_root" root@127.0.0.1 "$@"
+}
+# G_mux_end: ends the shared connection.
+G_mux_end() {
+	[ -S "$VM_WORK/ssh-mux" ] || return 0
+	env -u SSH_AUTH_SOCK timeout -k 5 20 ssh "${SSH_OPTS[@]}" -o "ControlPath=$VM_WORK/ssh-mux" \
+		-O exit root@127.0.0.1 2>/dev/null
+	rm -f "$VM_WORK/ssh-mux"
+}
+# g_ready SECONDS: until a new root login works (sshd re-executes itself on
 # a reload: for a moment nothing listens on port 22).
 g_ready() {
 	local i
 	for ((i = 0; i < $1; i++)); do
-		G_T=15 G true 2>/dev/null && return 0
+		G_T=15 G_login true 2>/dev/null && return 0
 		sleep 1
 	done
 	return 1

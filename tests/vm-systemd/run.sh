@@ -14,7 +14,7 @@
 # Everything runs in private mount and PID namespaces (tests/lib/suite.sh):
 # qemu dies with them; the overlay, logs and temporary files live in
 # BUILD_DIR/vm-systemd/ (console.log, journal.log, qemu.log stay there).
-# Ends with "N passed, N failed"; exits non-zero on failure.
+# Ends with "N passed, N failed[, N skipped]"; exits non-zero on failure.
 # T_SECTION is read by the sourced reporting functions; commands for the
 # guest are single-quoted on purpose:
 # shellcheck disable=SC2034,SC2016
@@ -116,7 +116,7 @@ vm_boot() {
 		ssh_opts
 		for i in $(seq 240); do
 			qemu_alive || return 1
-			if G_T=15 G true 2>/dev/null; then
+			if G_T=15 G_login true 2>/dev/null; then
 				BOOT_S=$(awk -v t="$((($(date +%s%N) - t0) / 1000000))" 'BEGIN { printf "%.1f", t / 1000 }')
 				return 0
 			fi
@@ -152,6 +152,7 @@ vm_stop() {
 		G_T=60 G "journalctl -b --no-pager -o short-monotonic" >"$VM_WORK/journal.log" 2>&1
 		vm_hold
 		G_T=20 G "systemctl poweroff" >/dev/null 2>&1
+		G_mux_end
 		for i in $(seq 600); do
 			qemu_alive || break
 			sleep 0.1
@@ -165,14 +166,19 @@ vm_stop() {
 }
 
 suite_end() {
-	local npass nfail
+	local npass nfail nskip
 	npass=$(grep -c '^ok ' "$T_RESULTS")
 	nfail=$(grep -c '^fail ' "$T_RESULTS")
+	nskip=$(grep -c '^skip ' "$T_RESULTS")
 	if [ "$nfail" -gt 0 ]; then
 		echo "# failed:"
 		grep '^fail ' "$T_RESULTS" | sed 's/^fail /#   /'
 	fi
-	echo "$npass passed, $nfail failed"
+	if [ "$nskip" -gt 0 ]; then
+		echo "$npass passed, $nfail failed, $nskip skipped"
+	else
+		echo "$npass passed, $nfail failed"
+	fi
 	[ "$nfail" -eq 0 ] && [ "$npass" -gt 0 ]
 }
 

@@ -8,6 +8,29 @@
 # The bomb is a shell function, so it is quoted for the sandbox's shell:
 # shellcheck disable=SC2016
 
+# root_logins: three root logins through ssh, each timed from the client's
+# start to its end (the whole login: key exchange, PAM, logind, a shell);
+# BEST is the fastest in ms, TIMES all of them ("failed" for one that was).
+root_logins() {
+	local t0 ms out
+	TIMES="" BEST=999999
+	for _ in 1 2 3; do
+		t0=$(date +%s%N)
+		if out=$(G_T=30 G_login 'echo root-in' 2>&1) && [ "$out" = root-in ]; then
+			ms=$((($(date +%s%N) - t0) / 1000000))
+			TIMES="$TIMES ${ms}ms"
+			[ "$ms" -lt "$BEST" ] && BEST=$ms
+		else
+			TIMES="$TIMES failed($out)"
+		fi
+	done
+	TIMES=${TIMES# }
+}
+# The same before the bomb: how fast this host logs in at all (TCG on a
+# loaded machine can be slower than the issue's 2 s by itself).
+root_logins
+IDLE_BEST=$BEST IDLE_TIMES=$TIMES
+
 CUR=$(G "$GS mark")
 bg_ssh bomb vmbomb -- 'echo ready; bash -c "f() { while :; do f & done; }; f" >/dev/null 2>&1 & exec sleep 90'
 if ! bg_out_wait bomb ready 60; then
@@ -24,23 +47,25 @@ assert_eq "systemctl show sandsh-u2004.slice: TasksMax=32" \
 assert_match "the kernel refused forks beyond 32 (pids.events under the slice)" '^[1-9][0-9]*$' \
 	"$(G "find /sys/fs/cgroup/sandsh.slice/sandsh-u2004.slice -name pids.events -exec cat {} + 2>/dev/null |
 		awk '\$1 == \"max\" { n += \$2 } END { print n + 0 }'")"
-# Root's login while the bomb runs: the best of three, each timed from the
-# client's start to its end (the whole login: key exchange, PAM, logind).
-times="" best=999999
-for _ in 1 2 3; do
-	t0=$(date +%s%N)
-	if out=$(G_T=30 G 'echo root-in' 2>&1) && [ "$out" = root-in ]; then
-		ms=$((($(date +%s%N) - t0) / 1000000))
-	else
-		ms=999999
-	fi
-	[ "$ms" = 999999 ] && times="$times failed($out)" || times="$times ${ms}ms"
-	[ "$ms" -lt "$best" ] && best=$ms
-done
-if [ "$best" -le 2000 ] && [[ $times != *failed* ]]; then
-	pass "root logs in over ssh within 2 s while the bomb runs (${times# })"
+# Root's login while the bomb runs.
+root_logins
+if [[ $TIMES == *failed* ]]; then
+	fail "root logs in over ssh while the bomb runs" "times: $TIMES"
+elif [ "$IDLE_BEST" -gt 1500 ]; then
+	skip "root logs in over ssh within 2 s while the bomb runs ($TIMES)" \
+		"this host is too slow to judge: the best idle login took ${IDLE_BEST} ms ($IDLE_TIMES)"
+elif [ "$BEST" -le 2000 ]; then
+	pass "root logs in over ssh within 2 s while the bomb runs ($TIMES; idle: $IDLE_TIMES)"
 else
-	fail "root logs in over ssh within 2 s while the bomb runs (best of three, none failing)" "times:$times"
+	fail "root logs in over ssh within 2 s while the bomb runs (the best of three)" \
+		"times: $TIMES" "idle, before the bomb: $IDLE_TIMES"
+fi
+# Whatever the host's speed: the bomb does not make logins much slower.
+if [ "$BEST" -le $((IDLE_BEST + 1000)) ]; then
+	pass "root's login during the bomb is at most 1 s slower than before it (best ${BEST} ms, idle ${IDLE_BEST} ms)"
+else
+	fail "root's login during the bomb is at most 1 s slower than before it" \
+		"best during the bomb: ${BEST} ms ($TIMES)" "best idle: ${IDLE_BEST} ms ($IDLE_TIMES)"
 fi
 assert_eq "still at most 32 tasks after root's logins" 32 \
 	"$(G "systemctl show -P TasksCurrent sandsh-u2004.slice")"
