@@ -16,7 +16,7 @@ for set in "$@"; do
 	demo) pkgs="$pkgs busybox-static util-linux" ;;
 	man) pkgs="$pkgs man-db groff-base mandoc" ;;
 	deb) pkgs="$pkgs build-essential dpkg-dev debhelper devscripts lintian fakeroot \
-pkg-config libconfig-dev libpam0g-dev libseccomp-dev util-linux" ;;
+pkg-config libconfig-dev libpam0g-dev libseccomp-dev libsystemd-dev util-linux" ;;
 	rpm) pkgs="$pkgs rpm gzip tar" ;;
 	pam-unit) pkgs="$pkgs libcmocka-dev libpam-wrapper libpamtest0-dev libpam0g-dev pkg-config" ;;
 	pam) pkgs="$pkgs pamtester util-linux login bsdutils openssh-server openssh-client tmux \

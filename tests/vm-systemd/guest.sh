@@ -164,7 +164,11 @@ cmd_leftovers() {
 	local user=$1 uid=$2 id=$3 sc us d ls
 	sc=$(scope "$id")
 	us=$CG/$SLICE/$(user_slice "$uid")
-	cmd_procs "$uid" | sed 's/^/process: /'
+	# The user manager (user@UID.service) is logind's: it stops it
+	# UserStopDelaySec (10 s) after the user's last session, and sandsh
+	# leaves it alone (docs/systemd.md); t-usermgr.sh checks it goes.
+	cmd_procs "$uid" | awk -v u="/user.slice/user-$uid.slice/user@$uid.service" \
+		'index($3 "/", u "/") != 1 { print "process: " $0 }'
 	[ "$(prop "$sc" LoadState)" = not-found ] || echo "unit: $sc $(prop "$sc" LoadState)/$(prop "$sc" ActiveState)"
 	[ -e "/run/sandsh/sessions/$id" ] && echo "registry: /run/sandsh/sessions/$id"
 	find "$CG" -type d -name "*$id*" 2>/dev/null | sed "s|^$CG|cgroup: |"

@@ -225,6 +225,9 @@ setup=$(
 		echo "install -d -m 0755 /srv/sandsh/rootfs/home/$name"
 	done
 	echo "{ echo 'Match User vmforce'; echo '    ForceCommand /usr/sbin/sandsh'; } >/etc/ssh/sshd_config.d/zz-sandsh-tests.conf"
+	# ForceCommand needs a stack that does not read the user's environment
+	# (sandsh refuses it otherwise: docs/ssh.md).
+	echo "sed -i -E 's/(pam_env\\.so.*)user_readenv=1/\\1user_readenv=0/' /etc/pam.d/sshd"
 	echo "sshd -t && systemctl reload ssh"
 	# pam_sandsh last in Debian's stock sshd stack, after common-session
 	# (pam_systemd), for the group sbpam only.
