@@ -94,67 +94,68 @@ bool sandsh_systemd_booted(void)
 	       fs.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-/* Unit-name escaping of one path component (systemd-escape): a '-' would
- * mean a level of the slice tree. */
-static int escape(FILE *f, const char *s, size_t n)
+/* Appends component s (n bytes) to buf, escaped as systemd-escape does:
+ * a '-' would mean a level of the slice tree. false when it does not fit. */
+static bool escape(char *buf, size_t len, const char *s, size_t n)
 {
+	size_t at = strlen(buf);
+
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		int w;
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
 		    (c == '.' && i > 0))
-			fputc(c, f);
-		else if (fprintf(f, "\\x%02x", c) < 0)
-			return -1;
+			w = snprintf(buf + at, len - at, "%c", c);
+		else
+			w = snprintf(buf + at, len - at, "\\x%02x", c);
+		if (w < 0 || (size_t)w >= len - at)
+			return false;
+		at += (size_t)w;
 	}
-	return 0;
+	return true;
 }
 
-/* cgroup_parent "a/b" names the slice a-b.slice (inside a.slice); the
- * user's slice is a-b-u<UID>.slice inside it. Sets cg->slice (the unit)
- * and cg->user_rel (its cgroup path below /sys/fs/cgroup). */
-static int names(struct sandsh_cgroup *cg, const char *parent, struct sandsh_err *e)
+int sandsh_systemd_names(const char *parent, uid_t uid, char *slice, size_t slen, char *path, size_t plen)
 {
-	char *prefix = NULL, *path = NULL;
-	size_t plen = 0, qlen = 0;
-	FILE *pf = open_memstream(&prefix, &plen), *qf = open_memstream(&path, &qlen);
+	char prefix[1024] = "";
 	const char *p = parent;
-	int rc = -1;
 
-	if (!pf || !qf)
-		goto out;
+	if (!plen || !slen)
+		return -1;
+	path[0] = '\0';
 	while (*p) {
-		size_t n = strcspn(p, "/");
-		if (ftell(pf) > 0)
-			fputc('-', pf);
-		if (n && escape(pf, p, n) < 0)
-			goto out;
-		fflush(pf);
-		fprintf(qf, "%s.slice/", prefix);
+		size_t n = strcspn(p, "/"), at = strlen(path), pl = strlen(prefix);
+		if (pl) {
+			if (pl + 2 > sizeof(prefix))
+				return -1;
+			prefix[pl] = '-';
+			prefix[pl + 1] = '\0';
+		}
+		if (!escape(prefix, sizeof(prefix), p, n) ||
+		    (size_t)snprintf(path + at, plen - at, "%s.slice/", prefix) >= plen - at)
+			return -1;
 		p += n;
 		p += *p == '/';
 	}
-	if (fprintf(pf, "-u%u", (unsigned)cg->uid) < 0)
-		goto out;
-	fflush(pf);
-	fprintf(qf, "%s.slice", prefix);
-	fflush(qf);
-	if (asprintf(&cg->slice, "%s.slice", prefix) < 0) {
-		cg->slice = NULL;
-		goto out;
-	}
-	cg->user_rel = path;
-	path = NULL;
-	rc = 0;
-out:
-	if (pf)
-		fclose(pf);
-	if (qf)
-		fclose(qf);
-	free(prefix);
-	free(path);
-	if (rc < 0)
-		sandsh_err_set(e, ENOMEM, "systemd: unit names");
-	return rc;
+	if ((size_t)snprintf(slice, slen, "%s-u%u.slice", prefix, (unsigned)uid) >= slen ||
+	    strlen(path) + strlen(slice) + 1 > plen)
+		return -1;
+	strncat(path, slice, plen - strlen(path) - 1);
+	return 0;
+}
+
+/* The user's slice (cg->slice) and its cgroup path (cg->user_rel). */
+static int names(struct sandsh_cgroup *cg, const char *parent, struct sandsh_err *e)
+{
+	char slice[1100], path[4096];
+
+	if (sandsh_systemd_names(parent, cg->uid, slice, sizeof(slice), path, sizeof(path)) < 0)
+		return sandsh_err_set(e, ENAMETOOLONG, "systemd: slice name for cgroup_parent %s", parent);
+	cg->slice = strdup(slice);
+	cg->user_rel = strdup(path);
+	if (!cg->slice || !cg->user_rel)
+		return sandsh_err_set(e, ENOMEM, "systemd: unit names");
+	return 0;
 }
 
 static int connect_bus(struct sandsh_cgroup *cg, struct sandsh_err *e)
@@ -446,6 +447,8 @@ int sandsh_systemd_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, stru
 	if (!m || sd.append(m, "ss", cg->unit, "fail") < 0 || sd.open_container(m, 'a', "(sv)") < 0 ||
 	    sd.append(m, "(sv)", "Description", "s", desc) < 0 || sd.append(m, "(sv)", "Slice", "s", cg->slice) < 0 ||
 	    sd.append(m, "(sv)", "CollectMode", "s", "inactive-or-failed") < 0 ||
+	    /* pids.current and memory.current of the session, for --list */
+	    sd.append(m, "(sv)", "TasksAccounting", "b", 1) < 0 || sd.append(m, "(sv)", "MemoryAccounting", "b", 1) < 0 ||
 	    (caller > 0 ? sd.append(m, "(sv)", "PIDs", "au", 2, (uint32_t)pid, (uint32_t)caller)
 			: sd.append(m, "(sv)", "PIDs", "au", 1, (uint32_t)pid)) < 0 ||
 	    sd.close_container(m) < 0 || sd.append(m, "a(sa(sv))", 0) < 0) {

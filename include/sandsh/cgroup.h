@@ -64,6 +64,13 @@ int sandsh_cgroup_attach(struct sandsh_cgroup *cg, const char *leaf_rel, const c
 /* How many processes other than a and b are in the leaf; -1 if unknown. */
 long sandsh_cgroup_others(const struct sandsh_cgroup *cg, pid_t a, pid_t b);
 
+/* systemd-native placement: the user's slice for settings.cgroup_parent
+ * ("a/b" -> "a-b-u<UID>.slice", each component escaped as systemd-escape
+ * does) and its cgroup path below the unified hierarchy
+ * ("a.slice/a-b.slice/a-b-u<UID>.slice"). Pure. 0, or -1 if it does not
+ * fit. */
+int sandsh_systemd_names(const char *parent, uid_t uid, char *slice, size_t slen, char *path, size_t plen);
+
 /* For --list: reads "pids.current" style values of a leaf. Returns -1 if
  * absent, -2 for "max". */
 long long sandsh_cgroup_read_leaf(const struct sandsh_cgroup *cg, enum sandsh_cg_ctrl c,

@@ -15,7 +15,7 @@ done
 want=$(printf '%s\n' "${S_SID[@]}" | sort | tr '\n' ' ')
 
 list=$(G "sandsh --list")
-units=$(G "systemctl list-units --plain --no-legend 'sandsh-*'")
+units=$(G "systemctl list-units --plain --no-legend 'sandsh*'")
 assert_eq "sandsh --list shows the three sessions" "$want" \
 	"$(printf '%s\n' "$list" | awk 'NR > 1 { print $1 }' | sort | tr '\n' ' ')"
 assert_eq "systemctl list-units 'sandsh-*' shows their three scopes" "$want" \
