@@ -27,7 +27,7 @@ for name in $(printf '%s\n' "${!S_SID[@]}" | sort); do
 	sid=${S_SID[$name]} uid=$(uid_of "${S_USER[$name]}")
 	assert_eq "$(lbl "$name")sandsh --list's PIDS is TasksCurrent/TasksMax of the scope and the slice" \
 		"$(G "echo \$(systemctl show -P TasksCurrent sandsh-$sid.scope)/\$(systemctl show -P TasksMax sandsh-u$uid.slice)")" \
-		"$(printf '%s\n' "$list" | awk -v id="$sid" '$1 == id { print $(NF - 1) }')"
+		"$(printf '%s\n' "$list" | awk -v id="$sid" '$1 == id { print $(NF - 2) }')"
 done
 
 for name in $(printf '%s\n' "${!S_SID[@]}" | sort); do
