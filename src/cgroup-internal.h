@@ -15,6 +15,9 @@ void sandsh_cgroup_unlock(struct sandsh_cgroup *cg);
 /* Reads a small file below dirfd, NUL-terminated. 0 or -1/errno. */
 int sandsh_cgroup_read_at(int dirfd, const char *rel, char *buf, size_t len);
 
+/* Whether the placed caller is still the process it was (its pidfd). */
+bool sandsh_cgroup_caller_alive(const struct sandsh_cgroup *cg);
+
 /* systemd.c */
 bool sandsh_systemd_booted(void);
 int sandsh_systemd_prepare(struct sandsh_cgroup *cg, const struct sandsh_settings *s,

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +99,7 @@ static int write_at(int dirfd, const char *mnt, const char *rel, const char *val
 
 static void init_fds(struct sandsh_cgroup *cg)
 {
-	cg->leaf_fd = cg->lock_fd = cg->run_fd = -1;
+	cg->leaf_fd = cg->lock_fd = cg->run_fd = cg->caller_pidfd = -1;
 	for (int c = 0; c < SANDSH_CG__COUNT; c++)
 		cg->mount_fd[c] = -1;
 }
@@ -137,6 +138,8 @@ int sandsh_cgroup_detect(struct sandsh_cgroup *cg, bool need_cpu, bool need_memo
 	free(line);
 	fclose(f);
 
+	if (v2)
+		cg->unified = strdup(v2);
 	if (v2) {
 		char ctrls[512] = "";
 		int fd = open(v2, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -191,6 +194,8 @@ int sandsh_cgroup_detect(struct sandsh_cgroup *cg, bool need_cpu, bool need_memo
 	return 0;
 fail:
 	free(v2);
+	free(cg->unified);
+	cg->unified = NULL;
 	for (int c = 0; c < SANDSH_CG__COUNT; c++)
 		free(v1[c]);
 	return -1;
@@ -350,6 +355,52 @@ static int set_limits(const struct sandsh_cgroup *cg, const struct sandsh_policy
 	return 0;
 }
 
+/* The supervisor itself must sit where only root can act: a cgroup v2
+ * subtree delegated to the user (a user manager's) lets its owner freeze
+ * the supervisor (cgroup.freeze), and with it the timeout and the end of
+ * the session (SECURITY 14). Any level owned by another uid refuses. */
+static int check_self(const struct sandsh_cgroup *cg, struct sandsh_err *e)
+{
+	char buf[4096], path[8192], *rel = NULL, *nl;
+	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (!cg->unified)
+		return 0;
+	if (fd < 0)
+		return sandsh_err_set(e, errno, "cgroup: read /proc/self/cgroup");
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return sandsh_err_set(e, errno, "cgroup: read /proc/self/cgroup");
+	buf[n] = '\0';
+	for (char *line = buf; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (!strncmp(line, "0::", 3))
+			rel = line + 3;
+	}
+	if (!rel)
+		return 0;
+	snprintf(path, sizeof(path), "%s%s", cg->unified, rel);
+	for (;;) {
+		struct stat st;
+		char *slash;
+		if (strlen(path) <= strlen(cg->unified))
+			return 0;
+		if (stat(path, &st) == 0 && st.st_uid != 0)
+			return sandsh_err_set(e, 0,
+					      "cgroup: started in %s, which uid %u controls (it could freeze the "
+					      "supervisor); session refused",
+					      path, (unsigned)st.st_uid);
+		slash = strrchr(path, '/');
+		if (!slash)
+			return 0;
+		*slash = '\0';
+	}
+}
+
 int sandsh_cgroup_prepare(struct sandsh_cgroup *cg, int run_fd, const struct sandsh_settings *s,
 			  const struct sandsh_policy *p, uid_t uid, const char *id,
 			  struct sandsh_err *e)
@@ -359,6 +410,10 @@ int sandsh_cgroup_prepare(struct sandsh_cgroup *cg, int run_fd, const struct san
 
 	if (sandsh_cgroup_detect(cg, p->cpu_max_pct >= 0, p->memory_max >= 0, e) < 0)
 		return -1;
+	if (check_self(cg, e) < 0) {
+		sandsh_cgroup_free(cg);
+		return -1;
+	}
 	cg->uid = uid;
 	cg->run_fd = fcntl(run_fd, F_DUPFD_CLOEXEC, 3);
 	if (cg->run_fd < 0) {
@@ -479,13 +534,22 @@ int sandsh_cgroup_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, struc
 	return rc;
 }
 
-/* A placed caller goes back where it was; it may have exited already. */
+bool sandsh_cgroup_caller_alive(const struct sandsh_cgroup *cg)
+{
+	struct pollfd p = { .fd = cg->caller_pidfd, .events = POLLIN };
+
+	return cg->caller > 0 && cg->caller_pidfd >= 0 && poll(&p, 1, 0) == 0;
+}
+
+/* A placed caller goes back where it was, unless it has exited. */
 static void return_caller(struct sandsh_cgroup *cg)
 {
 	struct sandsh_err ignored = { 0 };
 
-	if (cg->caller <= 0)
+	if (!sandsh_cgroup_caller_alive(cg)) {
+		cg->caller = 0;
 		return;
+	}
 	FOR_EACH_MOUNT(cg, c)
 	{
 		if (cg->origin[c])
@@ -610,6 +674,8 @@ void sandsh_cgroup_free(struct sandsh_cgroup *cg)
 	free(cg->leaf_rel);
 	free(cg->slice);
 	free(cg->unit);
+	free(cg->unified);
+	cg->unified = NULL;
 	cg->user_rel = cg->leaf_rel = cg->slice = cg->unit = NULL;
 	cg->systemd = false;
 	cg->joined = false;

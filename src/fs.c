@@ -273,6 +273,17 @@ static int lock_wait(int fd, unsigned seconds)
 	return rc;
 }
 
+int sandsh_fs_trylock(int run_fd, const char *name)
+{
+	int fd = openat(run_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 int sandsh_fs_lock(int run_fd, const char *name, struct sandsh_err *e)
 {
 	int fd = openat(run_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);

@@ -2,6 +2,9 @@
  * state from an untrusted caller: the setuid shell right after main() and
  * the PAM supervisor right after it is forked. euid 0; no file is opened. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -80,5 +83,52 @@ int sandsh_hygiene(struct sandsh_saved *saved, struct sandsh_err *e)
 	    lift_limit(RLIMIT_STACK, 256 * 1024,
 		       "resource limits: the stack size limit is too small for sandsh", e) < 0)
 		return -1;
+	return 0;
+}
+
+int sandsh_hygiene_detached(struct sandsh_err *e)
+{
+	struct sched_param sp = { .sched_priority = 0 };
+	struct rlimit nofile = { 65536, 65536 };
+	cpu_set_t all;
+	int fd;
+
+	/* A detached supervisor (the PAM module's, a keeper) outlives its
+	 * caller's choices: not idle-scheduled, niced, pinned to a busy CPU,
+	 * or short of descriptors, and not the OOM killer's favourite. */
+	if (setpriority(PRIO_PROCESS, 0, 0) < 0 || sched_setscheduler(0, SCHED_OTHER, &sp) < 0)
+		return sandsh_err_set(e, errno, "scheduling");
+	CPU_ZERO(&all);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		CPU_SET(c, &all);
+	if (sched_setaffinity(0, sizeof(all), &all) < 0)
+		return sandsh_err_set(e, errno, "CPU affinity");
+	/* Up to 65536, or at least the soft limit up to the hard one. */
+	if (setrlimit(RLIMIT_NOFILE, &nofile) < 0 &&
+	    (getrlimit(RLIMIT_NOFILE, &nofile) < 0 || (nofile.rlim_cur = nofile.rlim_max, setrlimit(RLIMIT_NOFILE, &nofile)) < 0))
+		return sandsh_err_set(e, errno, "descriptor limit");
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)!write(fd, "0", 1);
+		close(fd);
+	}
+	return 0;
+}
+
+int sandsh_std_fds_ok(struct sandsh_err *e)
+{
+	static const char *const names[] = { "input", "output", "error" };
+
+	for (int fd = 0; fd <= 2; fd++) {
+		struct stat st;
+		int fl = fcntl(fd, F_GETFL);
+		/* A directory, or any O_PATH descriptor, on 0-2 would be a way
+		 * into the host's tree through /proc/self/fd from inside. */
+		if (fl < 0 || fstat(fd, &st) < 0)
+			return sandsh_err_set(e, errno, "invocation: standard %s", names[fd]);
+		if ((fl & O_PATH) || S_ISDIR(st.st_mode))
+			return sandsh_err_set(e, 0, "invocation: standard %s is %s, session refused", names[fd],
+					      S_ISDIR(st.st_mode) ? "a directory" : "an O_PATH descriptor");
+	}
 	return 0;
 }

@@ -39,22 +39,21 @@ static const char *const ns_names[] = { "mnt", "uts", "ipc", "net", "pid", "cgro
  * be born outside. */
 static int single_threaded(int proc_fd, struct sandsh_err *e)
 {
-	char path[64], buf[4096], *t;
+	char buf[4096], *t;
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "%d/status", (int)getpid());
-	fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
+	fd = openat(proc_fd, "self/status", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return sandsh_err_set(e, errno, "read /proc/%d/status", (int)getpid());
+		return sandsh_err_set(e, errno, "read /proc/self/status");
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return sandsh_err_set(e, errno, "read /proc/%d/status", (int)getpid());
+		return sandsh_err_set(e, errno, "read /proc/self/status");
 	buf[n] = '\0';
 	t = strstr(buf, "\nThreads:\t");
 	if (!t)
-		return sandsh_err_set(e, 0, "read /proc/%d/status: no thread count", (int)getpid());
+		return sandsh_err_set(e, 0, "read /proc/self/status: no thread count");
 	if (strncmp(t + 10, "1\n", 2))
 		return sandsh_err_set(e, 0, "the calling program has several threads; only a single-threaded caller can be placed");
 	return 0;
@@ -84,7 +83,7 @@ __attribute__((noreturn)) static void supervisor(struct sandsh_session *s, struc
 		_exit(1);
 	r->sock = 3;
 	r->caller_fd = 4;
-	if (sandsh_hygiene(NULL, &e) < 0 || chdir("/") < 0)
+	if (sandsh_hygiene(NULL, &e) < 0 || sandsh_hygiene_detached(&e) < 0 || chdir("/") < 0)
 		_exit(1);
 	sandsh_log_open(sandsh_policy_settings(s->pf)->log_facility);
 	sandsh_session_run(s, &e);
@@ -100,8 +99,9 @@ static void close_saved(int saved[N_NS])
 	}
 }
 
-/* Back into the caller's own namespaces after a failed join. */
-static int restore(int saved[N_NS], struct sandsh_err *e)
+/* Back into the caller's own namespaces, root and cwd after a failed
+ * join (no_new_privs, once set, stays: the caller refuses the session). */
+static int restore(int saved[N_NS], int root_fd, int cwd_fd, struct sandsh_err *e)
 {
 	int rc = 0;
 
@@ -109,6 +109,9 @@ static int restore(int saved[N_NS], struct sandsh_err *e)
 		if (saved[i] >= 0 && setns(saved[i], 0) < 0 && rc == 0)
 			rc = sandsh_err_wrap(e, "and the caller's %s namespace could not be restored (%s)",
 					     ns_names[i], sandsh_strerror(errno));
+	if (rc == 0 && (fchdir(root_fd) < 0 || chroot(".") < 0 || fchdir(cwd_fd) < 0))
+		rc = sandsh_err_wrap(e, "and the caller's root and cwd could not be restored (%s)",
+				     sandsh_strerror(errno));
 	close_saved(saved);
 	return rc;
 }
@@ -117,22 +120,31 @@ static int restore(int saved[N_NS], struct sandsh_err *e)
  * cwd with them; then nothing of the caller may follow the user in. */
 static int join(const struct sandsh_policy *p, int proc_fd, int pid1_fd, struct sandsh_err *e)
 {
-	int saved[N_NS];
+	int saved[N_NS], root_fd = -1, cwd_fd = -1, rc = -1;
 
+	for (size_t i = 0; i < N_NS; i++)
+		saved[i] = -1;
 	for (size_t i = 0; i < N_NS; i++) {
 		char path[64];
-		snprintf(path, sizeof(path), "%d/ns/%s", (int)getpid(), ns_names[i]);
+		snprintf(path, sizeof(path), "self/ns/%s", ns_names[i]);
 		saved[i] = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
 		if (saved[i] < 0) {
-			sandsh_err_set(e, errno, "open /proc/%d/ns/%s", (int)getpid(), ns_names[i]);
+			sandsh_err_set(e, errno, "open /proc/self/ns/%s", ns_names[i]);
 			close_saved(saved);
 			return -1;
 		}
 	}
+	root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0 || cwd_fd < 0) {
+		sandsh_err_set(e, errno, "open the caller's root and cwd");
+		close_saved(saved);
+		goto out;
+	}
 	if (setns(pid1_fd, sandsh_ns_join_flags(p)) < 0) {
 		sandsh_err_set(e, errno, "join the sandbox's namespaces");
 		close_saved(saved);
-		return -1;
+		goto out;
 	}
 	/* setns() put root and cwd at the sandbox's root. Every descriptor the
 	 * caller holds beyond 0-2 (its own, and whatever its caller passed
@@ -155,10 +167,16 @@ static int join(const struct sandsh_policy *p, int proc_fd, int pid1_fd, struct 
 	if (p->seccomp && sandsh_seccomp_load(e) < 0)
 		goto undo;
 	close_saved(saved);
-	return 0;
+	rc = 0;
+	goto out;
 undo:
-	restore(saved, e);
-	return -1;
+	restore(saved, root_fd, cwd_fd, e);
+out:
+	if (root_fd >= 0)
+		close(root_fd);
+	if (cwd_fd >= 0)
+		close(cwd_fd);
+	return rc;
 }
 
 int sandsh_session_pam_open(struct sandsh_session *s, struct sandsh_request *r, struct sandsh_joined *j,
@@ -177,7 +195,7 @@ int sandsh_session_pam_open(struct sandsh_session *s, struct sandsh_request *r, 
 	j->proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (j->proc_fd < 0)
 		return sandsh_err_set(e, errno, "open /proc");
-	if (single_threaded(j->proc_fd, e) < 0)
+	if (single_threaded(j->proc_fd, e) < 0 || sandsh_std_fds_ok(e) < 0)
 		goto fail;
 	r->caller_fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	if (r->caller_fd < 0) {
@@ -226,6 +244,9 @@ int sandsh_session_pam_open(struct sandsh_session *s, struct sandsh_request *r, 
 		sandsh_err_set(e, 0, "the supervisor sent no sandbox");
 		goto fail;
 	}
+	/* Known before anything can fail: closing a login of a persistent
+	 * sandbox must never end the whole sandbox. */
+	j->persist = m.flags & SANDSH_MSG_F_PERSIST;
 	if (join(&s->p, j->proc_fd, pid1_fd, e) < 0) {
 		(void)!send(sv[0], (char[]){ SANDSH_MSG_ABORT }, 1, MSG_NOSIGNAL);
 		sandsh_log(LOG_ERR, "error user=%s uid=%u reason=%s", s->user.name, (unsigned)s->user.uid, e->msg);
@@ -241,7 +262,6 @@ int sandsh_session_pam_open(struct sandsh_session *s, struct sandsh_request *r, 
 		return -1;
 	}
 	memcpy(j->id, m.id, sizeof(j->id));
-	j->persist = m.flags & SANDSH_MSG_F_PERSIST;
 	j->pid1_fd = pid1_fd;
 	j->sock = sv[0];
 	return 0;
@@ -270,7 +290,7 @@ static void reap_session_zombies(const struct sandsh_joined *j)
 	FILE *f;
 	int pid, fd;
 
-	snprintf(path, sizeof(path), "%d/task/%d/children", (int)getpid(), (int)getpid());
+	snprintf(path, sizeof(path), "thread-self/children");
 	fd = openat(j->proc_fd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || !(f = fdopen(fd, "re"))) {
 		if (fd >= 0)

@@ -20,6 +20,7 @@
  * through the pidfd, drops to the user, and only then looks up its home.
  * Runs as euid 0: the login's supervisor, or the keeper. */
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -64,18 +65,50 @@ static int sandbox_lock(int run_fd, uid_t uid, struct sandsh_err *e)
 	return sandsh_fs_lock(run_fd, name, e);
 }
 
+/* What a persistent sandbox was made with: every key that shapes it (the
+ * namespaces, the tree, the limits, the lifetime) and the user's groups
+ * (the generated /etc/group). A login whose policy resolves otherwise
+ * must not join a sandbox that confines less, or differently. */
+static void digest(const struct sandsh_session *s, char out[17])
+{
+	const struct sandsh_policy *p = &s->p;
+	char *text = NULL;
+	size_t len = 0;
+	uint64_t h = 1469598103934665603ULL;
+	FILE *f = open_memstream(&text, &len);
+
+	if (f) {
+		fprintf(f, "%s|%d|%s|%ld|%lld|%d|%ld|%ld|%d|%d|%d|%d|%ld|", p->rootfs ? p->rootfs : "", p->readonly_root,
+			p->hostname ? p->hostname : "", p->pids_max, (long long)p->memory_max, p->cpu_max_pct,
+			p->max_sessions, p->timeout, (int)p->net, p->ipc, (int)p->passwd, p->seccomp, p->linger);
+		for (size_t i = 0; i < p->n_mounts; i++)
+			fprintf(f, "%d,%s,%s,%d,%llu;", (int)p->mounts[i].type,
+				p->mounts[i].source ? p->mounts[i].source : "", p->mounts[i].target,
+				p->mounts[i].readonly, (unsigned long long)p->mounts[i].size);
+		for (size_t i = 0; i < s->user.n_gids; i++)
+			fprintf(f, "%u,", (unsigned)s->user.gids[i]);
+		fclose(f); /* text and len are final only now */
+	}
+	for (size_t i = 0; text && i < len; i++) {
+		h ^= (unsigned char)text[i];
+		h *= 1099511628211ULL;
+	}
+	free(text);
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
 /* --- the keeper ----------------------------------------------------------- */
 
 struct keeper {
 	struct sandsh_session *s;
 	struct sandsh_cgroup cg;
-	char id[17];
+	char id[17], digest[17];
 	int run_fd, listen_fd, pid1_fd, sfd;
 	int timeout_fd, kill_fd, linger_fd, check_fd;
 	pid_t pid1;
 	int logins[MAX_LOGINS];
 	size_t n_logins;
-	bool ending, soft, timed_out, killed, stopped;
+	bool ending, soft, timed_out, killed, stopped, full;
 	struct timespec t0;
 };
 
@@ -103,18 +136,25 @@ static void welcome(struct keeper *k, int conn)
 		close(conn);
 		return;
 	}
-	if (k->ending || k->n_logins >= MAX_LOGINS ||
+	if (k->ending) {
+		m.status = SANDSH_EXIT_FAILURE;
+		m.flags = SANDSH_MSG_F_ENDING;
+		snprintf(m.msg, sizeof(m.msg), "the sandbox is ending");
+		sandsh_msg_send(conn, &m, NULL, 0);
+		close(conn);
+		return;
+	}
+	if (k->n_logins >= MAX_LOGINS ||
 	    (p->max_sessions > 0 && (long)k->n_logins >= p->max_sessions)) {
-		m.status = k->ending ? SANDSH_EXIT_FAILURE : SANDSH_EXIT_DENIED;
-		snprintf(m.msg, sizeof(m.msg), k->ending ? "the sandbox is ending"
-							 : "session refused: too many sessions (max_sessions %ld)",
-			 p->max_sessions);
+		m.status = SANDSH_EXIT_DENIED;
+		snprintf(m.msg, sizeof(m.msg), "session refused: too many sessions (max_sessions %ld)", p->max_sessions);
 		sandsh_msg_send(conn, &m, NULL, 0);
 		close(conn);
 		return;
 	}
 	m.flags = SANDSH_MSG_F_PERSIST;
 	memcpy(m.id, k->id, sizeof(m.id));
+	memcpy(m.digest, k->digest, sizeof(m.digest));
 	snprintf(m.leaf, sizeof(m.leaf), "%s", k->cg.leaf_rel ? k->cg.leaf_rel : "");
 	snprintf(m.unit, sizeof(m.unit), "%s", k->cg.unit ? k->cg.unit : "");
 	if (sandsh_msg_send(conn, &m, fds, k->cg.leaf_fd >= 0 ? 2 : 1) < 0) {
@@ -132,6 +172,9 @@ static void accept_all(struct keeper *k)
 
 	while ((conn = accept4(k->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0)
 		welcome(k, conn);
+	/* Out of descriptors: stop listening until a login leaves, rather
+	 * than spin on a socket that stays readable. */
+	k->full = errno == EMFILE || errno == ENFILE;
 }
 
 static void logins_changed(struct keeper *k)
@@ -150,10 +193,17 @@ static void logins_changed(struct keeper *k)
  * Returns false when a login came in after all (and the end is off). */
 static bool close_door(struct keeper *k, bool unless_joined)
 {
-	struct sandsh_err ignored = { 0 };
-	char path[108];
-	int lock = sandbox_lock(k->run_fd, k->s->user.uid, &ignored);
+	char path[108], name[64];
+	int lock;
 
+	/* Never wait for the lock here: a login that holds it may be waiting
+	 * for this keeper (the creator, until it connects). A busy lock is a
+	 * login under way: the end is off for now, the next tick tries again.
+	 * A forced end (timeout, stop) goes on without it. */
+	snprintf(name, sizeof(name), "sandbox-u%u.lock", (unsigned)k->s->user.uid);
+	lock = sandsh_fs_trylock(k->run_fd, name);
+	if (lock < 0 && unless_joined)
+		return false;
 	accept_all(k);
 	if (unless_joined && k->n_logins) {
 		if (lock >= 0)
@@ -191,6 +241,7 @@ static void kill_pid1(struct keeper *k)
 
 static void drop_login(struct keeper *k, size_t i)
 {
+	k->full = false;
 	close(k->logins[i]);
 	k->logins[i] = k->logins[--k->n_logins];
 	logins_changed(k);
@@ -204,7 +255,7 @@ static void keeper_loop(struct keeper *k)
 		uint64_t ticks;
 
 		fds[0] = (struct pollfd){ .fd = k->pid1_fd, .events = POLLIN };
-		fds[1] = (struct pollfd){ .fd = k->listen_fd, .events = POLLIN };
+		fds[1] = (struct pollfd){ .fd = k->full ? -1 : k->listen_fd, .events = POLLIN };
 		fds[2] = (struct pollfd){ .fd = k->sfd, .events = POLLIN };
 		fds[3] = (struct pollfd){ .fd = k->timeout_fd, .events = POLLIN };
 		fds[4] = (struct pollfd){ .fd = k->kill_fd, .events = POLLIN };
@@ -299,16 +350,17 @@ __attribute__((noreturn)) static void keeper_main(struct sandsh_session *s, stru
 
 	k.cg = (struct sandsh_cgroup){ .leaf_fd = -1, .lock_fd = -1, .run_fd = -1, .mount_fd = { -1, -1, -1 } };
 	sandsh_registry_new_id(k.id);
+	digest(s, k.digest);
 	clock_gettime(CLOCK_MONOTONIC, &k.t0);
 	l->mode = SANDSH_PID1_HOLD;
 	/* PAM logins (sshd, su, login) may join and keep logging from inside. */
 	l->dev_log = true;
 	sigemptyset(&set);
 	sandsh_init_forwarded_signals(&set);
-	k.timeout_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	k.kill_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	k.linger_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	k.check_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	k.timeout_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	k.kill_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	k.linger_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	k.check_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (k.timeout_fd < 0 || k.kill_fd < 0 || k.linger_fd < 0 || k.check_fd < 0 ||
 	    sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (k.sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0 ||
 	    pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(report_pipe, O_CLOEXEC) < 0) {
@@ -428,7 +480,7 @@ static int start_keeper(struct sandsh_session *s, struct sandsh_launch *l, int r
 			_exit(1);
 		/* Nothing of the login that made it: not its terminal, its
 		 * signals, its limits (its lock fds are closed above). */
-		if (sandsh_hygiene(NULL, &he) < 0 || chdir("/") < 0)
+		if (sandsh_hygiene(NULL, &he) < 0 || sandsh_hygiene_detached(&he) < 0 || chdir("/") < 0)
 			_exit(1);
 		sandsh_log_open(sandsh_policy_settings(s->pf)->log_facility);
 		keeper_main(s, l, 4, 3);
@@ -487,7 +539,7 @@ static int connect_keeper(uid_t uid, struct conn *c, struct sandsh_err *e)
 		c->sock = -1;
 		sandsh_err_set(e, 0, "%s", c->m.msg);
 		e->status = c->m.status;
-		return -2;
+		return c->m.flags & SANDSH_MSG_F_ENDING ? -3 : -2;
 	}
 	if (n < 1) {
 		close(c->sock);
@@ -504,18 +556,40 @@ static int connect_keeper(uid_t uid, struct conn *c, struct sandsh_err *e)
 static int find_or_make(struct sandsh_session *s, struct sandsh_launch *l, int run_fd, struct conn *c,
 			struct sandsh_err *e)
 {
-	int lock = sandbox_lock(run_fd, s->user.uid, e), rc;
+	int lock = sandbox_lock(run_fd, s->user.uid, e), rc = -1;
+	char mine[17];
 
 	if (lock < 0)
 		return sandsh_err_wrap(e, "sandbox");
-	rc = connect_keeper(s->user.uid, c, e);
-	if (rc == -1 && (errno == ENOENT || errno == ECONNREFUSED)) {
-		rc = start_keeper(s, l, run_fd, e);
-		if (rc == 0)
-			rc = connect_keeper(s->user.uid, c, e);
+	/* A keeper that is ending closes its door at once: then there is no
+	 * socket, and a new sandbox is made. */
+	for (int tries = 0; tries < 50; tries++) {
+		memset(e, 0, sizeof(*e));
+		rc = connect_keeper(s->user.uid, c, e);
+		if (rc == -1 && (errno == ENOENT || errno == ECONNREFUSED)) {
+			rc = start_keeper(s, l, run_fd, e);
+			if (rc == 0)
+				rc = connect_keeper(s->user.uid, c, e);
+		}
+		if (rc != -3)
+			break;
+		usleep(20000);
 	}
 	close(lock);
-	return rc < 0 ? -1 : 0;
+	if (rc < 0)
+		return -1;
+	digest(s, mine);
+	if (strcmp(mine, c->m.digest)) {
+		close(c->sock);
+		close(c->pid1_fd);
+		if (c->leaf_fd >= 0)
+			close(c->leaf_fd);
+		c->sock = c->pid1_fd = c->leaf_fd = -1;
+		sandsh_err_set(e, 0, "sandbox: %s's policy changed since the sandbox started; session refused "
+				     "until it ends (sandsh --stop %s)", s->user.name, s->user.name);
+		return -1;
+	}
+	return 0;
 }
 
 /* The shell: the command is born in the sandbox's PID namespace (a child
@@ -582,19 +656,13 @@ int sandsh_keeper_login(struct sandsh_session *s, struct sandsh_err *e)
 	l.report_fd = report_pipe[1];
 	if (find_or_make(s, &l, run_fd, &c, e) < 0)
 		goto out;
-	{
-		char service[80] = "";
-		if (pam)
-			snprintf(service, sizeof(service), " service=%s", r->service ? r->service : "?");
-		sandsh_log(LOG_NOTICE,
-			   "session open id=%s user=%s uid=%u via=%s rootfs=%s pids_max=%ld tty=%s from=%s%s sandbox=%s",
-			   s->id, s->user.name, (unsigned)s->user.uid, pam ? "pam" : "shell", s->p.rootfs, s->p.pids_max,
-			   r->tty ? r->tty : "none", r->from ? r->from : "local", service, c.m.id);
-		opened = true;
-	}
+	sandsh_session_log_open(s, true, c.m.id);
+	opened = true;
 	if (pam) {
 		/* The caller joins the sandbox's cgroup, then its namespaces. */
-		if (sandsh_cgroup_attach(&cg, c.m.leaf, c.m.unit, r->caller, true, e) < 0)
+		int rc = sandsh_cgroup_attach(&cg, c.m.leaf, c.m.unit, r->caller, true, e);
+		cg.caller_pidfd = r->caller_fd;
+		if (rc < 0)
 			goto closed;
 	} else {
 		w.pidfd = spawn_command(s, &l, &c, &cg, sync_pipe, report_pipe, e);
@@ -621,18 +689,7 @@ int sandsh_keeper_login(struct sandsh_session *s, struct sandsh_err *e)
 	}
 	status = sandsh_supervise(&w, &o, e);
 	if (status >= 0 && !pam) {
-		struct sandsh_report rep;
-		ssize_t n = -1;
-
-		if (fcntl(report_pipe[0], F_SETFL, O_NONBLOCK) == 0)
-			n = read(report_pipe[0], &rep, sizeof(rep));
-		if (n == (ssize_t)sizeof(rep)) {
-			rep.msg[sizeof(rep.msg) - 1] = '\0';
-			e->status = rep.status;
-			snprintf(e->msg, sizeof(e->msg), "%s", rep.msg);
-			e->log[0] = '\0';
-			status = rep.status;
-		}
+		status = sandsh_read_failure(report_pipe[0], status, e);
 	} else if (status >= 0) {
 		status = 0; /* the caller closed its login, or is gone */
 	}

@@ -53,7 +53,7 @@ static void sanitize(struct sandsh_saved *saved)
 	}
 	if (close_range(3, ~0U, 0) < 0)
 		die(SANDSH_EXIT_FAILURE, "close inherited file descriptors: close_range failed");
-	if (sandsh_hygiene(saved, &e) < 0)
+	if (sandsh_hygiene(saved, &e) < 0 || sandsh_std_fds_ok(&e) < 0)
 		die(SANDSH_EXIT_FAILURE, e.msg);
 }
 

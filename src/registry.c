@@ -103,7 +103,7 @@ static void human(long long bytes, char *buf, size_t len)
 }
 
 struct entry {
-	char id[32], user[256], tty[64], leaf[512], sandbox[32];
+	char id[32], user[256], tty[80], leaf[512], sandbox[32];
 	unsigned uid;
 	int pid;
 	long long ticks, started;
@@ -129,7 +129,7 @@ static int read_entry(const char *name, struct entry *x)
 	/* Written by sandsh_registry_add, read by root: not untrusted text
 	 * (cert-err34-c). */
 	/* NOLINTNEXTLINE(cert-err34-c) */
-	if (sscanf(line, "%31s %u %255s %d %lld %lld %63s %511s %31s", x->id, &x->uid, x->user, &x->pid, &x->ticks,
+	if (sscanf(line, "%31s %u %255s %d %lld %lld %79s %511s %31s", x->id, &x->uid, x->user, &x->pid, &x->ticks,
 		   &x->started, x->tty, x->leaf, x->sandbox) < 8)
 		return -1;
 	return 0;
@@ -137,14 +137,14 @@ static int read_entry(const char *name, struct entry *x)
 
 int sandsh_registry_stop(FILE *out, const char *what)
 {
-	int fds[256], n = 0;
+	int *fds = NULL, n = 0, cap = 0;
 	struct timespec t0;
 	struct dirent *de;
 	DIR *d = opendir(SESSDIR);
 
 	if (!d)
 		return 0;
-	while ((de = readdir(d)) && n < (int)(sizeof(fds) / sizeof(fds[0]))) {
+	while ((de = readdir(d))) {
 		struct entry x;
 		int fd;
 
@@ -159,6 +159,15 @@ int sandsh_registry_stop(FILE *out, const char *what)
 		if (start_ticks(x.pid) != x.ticks || syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) < 0) {
 			close(fd);
 			continue;
+		}
+		if (n == cap) {
+			int *g = realloc(fds, (size_t)(cap ? cap * 2 : 64) * sizeof(*fds));
+			if (!g) {
+				close(fd);
+				break;
+			}
+			fds = g;
+			cap = cap ? cap * 2 : 64;
 		}
 		fprintf(out, "stopping %s %s (%s)\n", !strcmp(x.sandbox, "*") ? "sandbox" : "session", x.id, x.user);
 		fds[n++] = fd;
@@ -178,6 +187,7 @@ int sandsh_registry_stop(FILE *out, const char *what)
 		}
 		close(fds[i]);
 	}
+	free(fds);
 	return n;
 }
 

@@ -20,10 +20,12 @@ struct sandsh_msg {
 	char id[17];   /* the session's, or the persistent sandbox's id */
 	char leaf[512]; /* persistent sandbox: its cgroup leaf (relative) */
 	char unit[128]; /* persistent sandbox, systemd: its scope */
+	char digest[17]; /* persistent sandbox: the policy it was made with */
 	char msg[sizeof(((struct sandsh_err *)0)->msg)];
 };
 
 #define SANDSH_MSG_F_PERSIST 1 /* a persistent sandbox: closing a login ends only the login */
+#define SANDSH_MSG_F_ENDING 2  /* the keeper is ending its sandbox: make a new one */
 
 #define SANDSH_MSG_JOINED 'j' /* caller -> supervisor: in the sandbox */
 #define SANDSH_MSG_ABORT 'x'  /* caller -> supervisor: could not join */
@@ -69,6 +71,11 @@ int sandsh_keep_fds(int a, int b, int c);
  * b as fd 4, nothing else. */
 int sandsh_detach_fds(int a, int b);
 void sandsh_session_log_failure(const struct sandsh_session *s, const struct sandsh_err *e);
+/* The "session open" line (sandbox: a persistent sandbox's id, or NULL). */
+void sandsh_session_log_open(const struct sandsh_session *s, bool confined, const char *sandbox);
+/* After the command's process ended with status: a failure report of
+ * sandsh's own in the child (exec, set-up) replaces it and fills e. */
+int sandsh_read_failure(int report_fd, int status, struct sandsh_err *e);
 /* Steps 1-2 of every session: runtime directory, rootfs check, user
  * database (confined), the shell's argv and environment. */
 int sandsh_session_prepare(struct sandsh_session *s, struct sandsh_launch *l, int *run_fd,

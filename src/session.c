@@ -181,19 +181,25 @@ int sandsh_supervise(struct sandsh_watch *w, struct sandsh_outcome *o, struct sa
 	int timeout_fd = -1, kill_fd;
 	siginfo_t info;
 
-	kill_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	kill_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (kill_fd < 0) {
 		sandsh_err_set(e, errno, "timerfd");
 		goto kill;
 	}
+	{
 	if (w->timeout > 0) {
 		struct itimerspec its = { .it_value = { .tv_sec = w->timeout } };
-		timeout_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+		timeout_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 		if (timeout_fd < 0 || timerfd_settime(timeout_fd, 0, &its, NULL) < 0) {
 			sandsh_err_set(e, errno, "timeout timer");
 			goto kill;
 		}
 	}
+	/* What a stop ends: PID 1 (or a persistent login's command); a PAM
+	 * login of a persistent sandbox has neither, its caller stands for it
+	 * (sshd's monitor or su end the login on SIGTERM). */
+	const int target = w->pidfd >= 0 ? w->pidfd : w->caller_fd;
+
 	for (;;) {
 		struct pollfd fds[6] = {
 			{ .fd = w->pidfd, .events = POLLIN },	  { .fd = w->sfd, .events = POLLIN },
@@ -223,18 +229,18 @@ int sandsh_supervise(struct sandsh_watch *w, struct sandsh_outcome *o, struct sa
 				 * signals (SI_KERNEL) reached the command's process
 				 * group already. */
 				if (sig == SIGHUP || sig == SIGTERM)
-					end_softly(w->pidfd, sig, kill_fd, o);
-				else if (si.ssi_code != SI_KERNEL)
+					end_softly(target, sig, kill_fd, o);
+				else if (si.ssi_code != SI_KERNEL && w->pidfd >= 0)
 					syscall(SYS_pidfd_send_signal, w->pidfd, sig, NULL, 0);
 			}
 		}
 		if ((fds[3].revents & POLLIN) && read(timeout_fd, &ticks, sizeof(ticks)) > 0) {
 			o->timed_out = true;
-			end_softly(w->pidfd, SIGTERM, kill_fd, o);
+			end_softly(target, SIGTERM, kill_fd, o);
 		}
 		if ((fds[2].revents & POLLIN) && read(kill_fd, &ticks, sizeof(ticks)) > 0) {
 			o->killed = true;
-			kill_pid1(w->pidfd);
+			kill_pid1(target);
 		}
 		if (fds[4].revents) {
 			/* The caller is gone without closing: nobody is left to end
@@ -244,6 +250,7 @@ int sandsh_supervise(struct sandsh_watch *w, struct sandsh_outcome *o, struct sa
 			kill_pid1(w->pidfd);
 			w->caller_fd = -1;
 		}
+	}
 	}
 	if (timeout_fd >= 0)
 		close(timeout_fd);
@@ -418,19 +425,39 @@ void sandsh_tell_failure(int sock, const struct sandsh_err *e)
 /* --- the session ------------------------------------------------------------- */
 
 /* Checked here for a clean refusal; PID 1 walks it again. */
-static void log_open(const struct sandsh_session *s, const struct sandsh_launch *l)
+void sandsh_session_log_open(const struct sandsh_session *s, bool confined, const char *sandbox)
 {
 	const struct sandsh_request *r = s->req;
 	char pids[24] = "none"; /* sandbox = false: no cgroup, no limit */
-	char service[80] = "";
+	char service[80] = "", sb[40] = "";
 
-	if (l->confined)
+	if (confined)
 		snprintf(pids, sizeof(pids), "%ld", s->p.pids_max);
 	if (r->via == SANDSH_VIA_PAM)
 		snprintf(service, sizeof(service), " service=%s", r->service ? r->service : "?");
-	sandsh_log(LOG_NOTICE, "session open id=%s user=%s uid=%u via=%s rootfs=%s pids_max=%s tty=%s from=%s%s", s->id,
+	if (sandbox)
+		snprintf(sb, sizeof(sb), " sandbox=%s", sandbox);
+	sandsh_log(LOG_NOTICE, "session open id=%s user=%s uid=%u via=%s rootfs=%s pids_max=%s tty=%s from=%s%s%s", s->id,
 		   s->user.name, (unsigned)s->user.uid, r->via == SANDSH_VIA_PAM ? "pam" : "shell",
-		   l->confined ? s->p.rootfs : "none", pids, r->tty ? r->tty : "none", r->from ? r->from : "local", service);
+		   confined ? s->p.rootfs : "none", pids, r->tty ? r->tty : "none", r->from ? r->from : "local", service,
+		   sb);
+}
+
+int sandsh_read_failure(int report_fd, int status, struct sandsh_err *e)
+{
+	struct sandsh_report rep;
+	ssize_t n = -1;
+
+	/* A report means sandsh (not the command) failed in the child. */
+	if (fcntl(report_fd, F_SETFL, O_NONBLOCK) == 0)
+		n = read(report_fd, &rep, sizeof(rep));
+	if (n != (ssize_t)sizeof(rep))
+		return status;
+	rep.msg[sizeof(rep.msg) - 1] = '\0';
+	e->status = rep.status;
+	snprintf(e->msg, sizeof(e->msg), "%s", rep.msg);
+	e->log[0] = '\0';
+	return rep.status;
 }
 
 static int check_rootfs(const struct sandsh_policy *p, struct sandsh_err *e)
@@ -581,7 +608,7 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 	/* The shell's session is open from here (a failure below still gets
 	 * its close line); a PAM session once its caller is in. */
 	if (!pam) {
-		log_open(s, &l);
+		sandsh_session_log_open(s, l.confined, NULL);
 		opened = true;
 	}
 
@@ -601,6 +628,7 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 
 	/* 6. Into the leaf before anything runs: PID 1 (v1) and a PAM caller,
 	 * which joins before its service starts anything for the user. */
+	cg.caller_pidfd = pam ? r->caller_fd : -1;
 	if (l.confined && sandsh_cgroup_place(&cg, pid, pam ? r->caller : 0, e) < 0)
 		goto kill;
 	if (l.confined) {
@@ -624,28 +652,18 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 		    sandsh_give_to_caller(w.sock, s->id, 0, w.pidfd, w.caller_fd, e) < 0)
 			goto kill;
 		handed = true;
-		log_open(s, &l);
+		sandsh_session_log_open(s, l.confined, NULL);
 		opened = true;
 	}
 
 	/* 8. Supervise until PID 1 exits. */
 	status = sandsh_supervise(&w, &o, e);
 	if (status >= 0 && !pam) {
-		struct sandsh_report rep;
-		ssize_t n = -1;
-
-		/* A report means sandsh (not the command) failed in the child. */
-		if (fcntl(report_pipe[0], F_SETFL, O_NONBLOCK) == 0)
-			n = read(report_pipe[0], &rep, sizeof(rep));
-		if (n == (ssize_t)sizeof(rep)) {
-			rep.msg[sizeof(rep.msg) - 1] = '\0';
-			e->status = rep.status;
-			snprintf(e->msg, sizeof(e->msg), "%s", rep.msg);
-			e->log[0] = '\0';
-			status = rep.status;
-		} else if (o.timed_out) {
+		int st = sandsh_read_failure(report_pipe[0], status, e);
+		if (st != status)
+			status = st;
+		else if (o.timed_out)
 			status = o.killed ? 128 + SIGKILL : 128 + SIGTERM;
-		}
 	} else if (status >= 0) {
 		/* PAM: PID 1 never exits by itself. Closed by the caller is a
 		 * normal end; a timeout's status wins over the close it causes. */

@@ -514,7 +514,7 @@ void sandsh_systemd_release(struct sandsh_cgroup *cg)
 		return;
 	/* A PAM caller goes back to its own unit (logind's session scope);
 	 * our scope is then empty and systemd collects it. */
-	if (cg->caller > 0 && cg->origin[0])
+	if (cg->origin[0] && sandsh_cgroup_caller_alive(cg))
 		attach(cg, cg->origin[0], cg->caller, &ignored);
 	/* Nothing else is left in the scope: PID 1's death took every
 	 * process of the sandbox with it, and systemd collects the empty unit

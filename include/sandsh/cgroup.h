@@ -27,9 +27,12 @@ struct sandsh_cgroup {
 	int lock_fd;                    /* per-user lock under /run/sandsh, held until placed */
 	char *origin[SANDSH_CG__COUNT]; /* place(): the caller's cgroup before, relative */
 	pid_t caller;                   /* place(): a PAM caller moved into the leaf, or 0 */
+	int caller_pidfd;               /* its pidfd (not owned), or -1: a dead caller's pid
+	                                 * may be another process's by the time it goes back */
 	/* systemd-native placement (systemd as PID 1 on cgroup v2): the user
 	 * level is a slice, the leaf a transient scope, made through systemd's
 	 * API; user_rel and leaf_rel are their cgroup paths. */
+	char *unified;                  /* the cgroup v2 mount, whatever the version used */
 	bool systemd;
 	bool joined;                    /* attach(): the leaf is a persistent sandbox's */
 	bool started;                   /* the scope was started */

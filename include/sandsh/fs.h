@@ -32,5 +32,7 @@ int sandsh_fs_rundir(struct sandsh_err *e);
  * it to unlock) or -1. Supervisors only, which own SIGALRM. */
 #define SANDSH_LOCK_WAIT_S 10
 int sandsh_fs_lock(int run_fd, const char *name, struct sandsh_err *e);
+/* The same without waiting: the fd, or -1 when it is held (or fails). */
+int sandsh_fs_trylock(int run_fd, const char *name);
 
 #endif

@@ -21,6 +21,15 @@ struct sandsh_saved {
  * caller's umask and limits in saved (may be NULL). 0 or -1 with e set. */
 int sandsh_hygiene(struct sandsh_saved *saved, struct sandsh_err *e);
 
+/* A detached supervisor (PAM's, a keeper) also resets what it would
+ * otherwise keep of its caller: nice value, scheduling policy, CPU
+ * affinity, descriptor limit, OOM score. 0 or -1. */
+int sandsh_hygiene_detached(struct sandsh_err *e);
+
+/* Refuses fds 0-2 that are directories or O_PATH descriptors: they
+ * reach into the host's tree from inside. 0 or -1. */
+int sandsh_std_fds_ok(struct sandsh_err *e);
+
 /* Signals to their defaults and an empty mask: what a process we start
  * should begin with. */
 void sandsh_hygiene_signals_default(void);

@@ -26,6 +26,9 @@ keeper_wedged() {
 # Ends a keeper a failed check left behind (PID 1 dies with it).
 reap_keeper() {
 	local k
+	# The keeper cleans up after --stop (a KILLed one would leave its leaf
+	# for the user's next login to collect).
+	timeout 20 "$SANDSH" --stop sbuser1 >/dev/null 2>&1
 	k=$(keeper_pid)
 	[ -n "$k" ] && kill -KILL "$k" 2>/dev/null
 	for _ in $(seq 50); do
