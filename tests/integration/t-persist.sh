@@ -340,6 +340,26 @@ sid=$(sandbox_open_id)
 assert_eq "timeout, a job ignoring SIGTERM: sandbox close with 137" "137" "$(sandbox_wait_closed "$sid" 20)"
 assert_sandbox_gone "timeout, SIGKILL" 61001
 
+# --- a changed policy waits for the next sandbox -------------------------------------------
+# The network namespace is the sandbox's: a login joins it whatever the
+# policy says by then (one sandbox, one network).
+fresh
+persist_policy 'persist = true;' 'net = "none";'
+log_mark
+run_as sbuser1 -c 'sleep 300 >/dev/null 2>&1 & grep -c : /proc/net/dev'
+assert_out "net = none: the first login has only lo" "1"
+sid=$(sandbox_open_id)
+persist_policy 'persist = true;' 'net = "host";'
+run_as sbuser1 -c 'grep -c : /proc/net/dev'
+assert_eq "policy now net = host: a login joins the sandbox's network (only lo), not the host's" "0|1|$sid" \
+	"$STATUS|$OUT|$(login_sandboxes | tail -n 1)"
+write_std_policy 'hostname = "changed-%u";' 'persist = true;'
+run_as sbuser1 -c 'hostname'
+assert_eq "policy now another hostname: a login keeps the sandbox's" "0|p-sbuser1" "$STATUS|$OUT"
+run_root --stop "$sid" >/dev/null
+sandbox_wait_closed "$sid" 10 >/dev/null
+assert_sandbox_gone "a changed policy" 61001
+
 # --- many sandboxes in a row ------------------------------------------------------------
 fresh
 # Each first login makes a sandbox that ends at its logout (linger = 0) or

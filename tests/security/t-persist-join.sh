@@ -410,6 +410,7 @@ assert_sandbox_gone "100 concurrent joins" 61001
 assert_eq "100 concurrent joins: the registry is empty" "" "$(ls -A /run/sandsh/sessions)"
 
 # max_sessions is the sandbox's, fixed when it is made.
+fresh
 persist_policy 'pids_max = 512;' 'max_sessions = 10;'
 log_mark
 run_as sbuser1 -c 'sleep 300 >/dev/null 2>&1 &'
