@@ -122,7 +122,9 @@ static int stopped(int pid, bool seized)
 			rc = 1;
 			break;
 		}
-		ptrace(PTRACE_CONT, pid, NULL, (void *)(long)WSTOPSIG(st));
+		/* A SIGTRAP is ours: a PTRACE_ATTACHed tracee that finishes an
+		 * execve() gets one; passed on, it would kill the tracee. */
+		ptrace(PTRACE_CONT, pid, NULL, (void *)(long)(WSTOPSIG(st) == SIGTRAP ? 0 : WSTOPSIG(st)));
 	}
 	alarm(0);
 	if (rc) {
