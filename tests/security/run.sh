@@ -42,12 +42,14 @@ build_tool() { # NAME [CFLAGS...]
 }
 build_tool fc-probe -static
 build_tool esc-probe -static
+build_tool join-tracer -static
 build_tool racer
 build_tool evil -shared -fPIC
 build_tool finject
 FINJECT=$S_TOOLS/finject
 FC_PROBE=$S_TOOLS/fc-probe
 ESC_PROBE=$S_TOOLS/esc-probe
+JOIN_TRACER=$S_TOOLS/join-tracer
 RACER=$S_TOOLS/racer
 EVIL_SO=$S_TOOLS/evil
 
