@@ -38,6 +38,8 @@ util-linux procps less" ;;
 	# installed here): kmod's depmod indexes its modules, gcc builds the
 	# self-test's probe.
 	vm) pkgs="$pkgs qemu-system-x86 busybox-static cpio gzip kmod gcc libc6-dev util-linux" ;;
+	# tests/host/fresh-debian.sh: a fresh Debian tree to try the README in.
+	fresh) pkgs="$pkgs debootstrap git" ;;
 	*) echo "deps.sh: unknown set '$set'" >&2; exit 2 ;;
 	esac
 done
