@@ -4,10 +4,11 @@
 #
 #   1. debootstrap --variant=minbase SUITE (default bookworm) into a
 #      directory under /var/tmp;
-#   2. enter it as root (chroot) in private mount and PID namespaces, with
-#      the mounts systemd gives a machine: /run a nosuid,nodev tmpfs mode
-#      755, /tmp a nosuid,nodev tmpfs, /dev/shm a tmpfs, a fresh /proc,
-#      /sys (with /sys/fs/cgroup) and /dev bound from the host;
+#   2. enter it as root (pivot_root, as nspawn does) in private mount and
+#      PID namespaces, with the mounts systemd gives a machine: /run a
+#      nosuid,nodev tmpfs mode 755, /tmp a nosuid,nodev tmpfs, /dev/shm a
+#      tmpfs, a fresh /proc, /sys (with /sys/fs/cgroup) and /dev bound from
+#      the host;
 #   3. there: apt-get install git make, git clone this repository's HEAD
 #      (committed work only), make demo (without a terminal: the scripted
 #      walk-through), make check; with --ci, .ci/run after it (make check
@@ -61,13 +62,24 @@ if [ "${1:-}" = --inner ]; then
 	mount -t tmpfs -o nosuid,nodev,mode=1777,size=50% tmp "$root/tmp"
 	mkdir -p "$root/run/lock"
 	chmod 1777 "$root/run/lock"
+	# Enter it as nspawn does, not with a bare chroot: the tree becomes the
+	# root of this mount namespace (pivot_root) and the host's tree is
+	# detached. A chrooted process is not its namespace's root, and the
+	# kernel refuses it user namespaces (EPERM), which a real machine allows.
+	mkdir -p "$root/.host"
+	cd "$root"
+	pivot_root . .host
+	cd /
+	umount -l /.host
+	rmdir /.host
 	echo "== mounts inside"
-	chroot "$root" /bin/sh -c 'cat /proc/self/mountinfo' |
-		awk '{ for (i = 7; $i != "-"; i++); print "  " $5, $(i + 1), $6 }' | grep -v '^  /sys/' || true
-	# What the administrator types; a login shell's environment.
-	exec chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+	awk '{ for (i = 7; $i != "-"; i++); print "  " $5, $(i + 1), $6 }' /proc/self/mountinfo |
+		grep -v '^  /sys/' || true
+	# What the administrator types; a login shell's environment
+	# (MAKEFLAGS passes through: -k finds every failure in one run).
+	exec /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		CI_TOO="$ci" /bin/bash -c '
+		${MAKEFLAGS:+MAKEFLAGS="$MAKEFLAGS"} CI_TOO="$ci" /bin/bash -c '
 			set -u
 			step() { echo; echo "== $1 ($(date +%T))"; STEP=$1; }
 			failed() { echo; echo "fresh-debian: FAIL ($STEP)"; exit 1; }
