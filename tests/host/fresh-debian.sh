@@ -26,6 +26,8 @@
 # Ubuntu 24.04 is tried the same way with --suite noble --mirror
 # http://archive.ubuntu.com/ubuntu (and its keyring) where that archive is
 # reachable.
+# The inner script is single-quoted on purpose; cleanup runs from a trap:
+# shellcheck disable=SC2016,SC2317
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -124,12 +126,12 @@ cleanup() {
 	# never remove a tree through a mount.
 	if grep -q -F " $tree" /proc/self/mountinfo; then
 		echo "$me: something is still mounted under $tree: left in place" >&2
-	elif [ $keep = 1 ]; then
+	elif [ "$keep" = 1 ]; then
 		echo "$me: the tree is kept: $tree"
 	else
 		rm -rf --one-file-system "$tree"
 	fi
-	exit $rc
+	exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -148,10 +150,12 @@ tail -n 1 "$tree/debootstrap.log"
 git clone -q --bare --no-hardlinks "$repo" "$root/srv/sandsh.git"
 git -C "$root/srv/sandsh.git" symbolic-ref HEAD "refs/heads/$(git -C "$repo" rev-parse --abbrev-ref HEAD)"
 
+ci_opt=""
+[ $ci = 0 ] || ci_opt=--ci
 set +e
 timeout -k 30 "$limit" \
 	unshare --mount --propagation private --pid --fork --kill-child \
-	-- "$0" $([ $ci = 1 ] && echo --ci) --inner "$root"
+	-- "$0" ${ci_opt:+"$ci_opt"} --inner "$root"
 rc=$?
 set -e
 [ $rc = 124 ] && echo "$me: FAIL (timeout after $limit s)"

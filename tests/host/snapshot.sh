@@ -125,7 +125,7 @@ take)
 	;;
 compare)
 	[ $# = 3 ] || die "usage: $me compare BEFORE AFTER"
-	[ -r "$2" ] && [ -r "$3" ] || die "cannot read $2 or $3"
+	{ [ -r "$2" ] && [ -r "$3" ]; } || die "cannot read $2 or $3"
 	before=$2 after=$3
 	if [ -n "${SNAPSHOT_IGNORE:-}" ]; then
 		before=$(mktemp) after=$(mktemp)

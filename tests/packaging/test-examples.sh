@@ -80,7 +80,7 @@ else
 		fi
 		clash=$(comm -12 <(sort -u <<<"$names") <(sort -u <<<"$sysgroups") | tr '\n' ' ')
 		if [ -n "$names" ] && [ -z "$clash" ]; then
-			ok "${f##*/}: no group section is a Debian system group ($(echo $names))"
+			ok "${f##*/}: no group section is a Debian system group ($(paste -s -d " " <<<"$names"))"
 		else
 			fail "${f##*/}: group sections that are Debian system groups: ${clash:-none found at all}"
 		fi

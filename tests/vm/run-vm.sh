@@ -311,7 +311,7 @@ end_line=$(printf '%s\n' "$console" | grep -m 1 '^VM-EXIT-STATUS=' || true)
 wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')
 summary() { echo "$me: $*; kernel $kver ($accel_mode); initrd $((initrd_size / 1024)) KiB; wall ${wall}s" >&2; }
 
-if [ $qrc = 124 ] || [ $qrc = 137 ]; then
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	summary "TIMEOUT after ${timeout_s}s"
 	echo "--- last console lines ($out/console.log) ---" >&2
 	printf '%s\n' "$console" | tail -n 20 >&2
