@@ -78,10 +78,12 @@ if [ "${1:-}" = --inner ]; then
 	awk '{ for (i = 7; $i != "-"; i++); print "  " $5, $(i + 1), $6 }' /proc/self/mountinfo |
 		grep -v '^  /sys/' || true
 	# What the administrator types; a login shell's environment
-	# (MAKEFLAGS passes through: -k finds every failure in one run).
+	# (MAKEFLAGS passes through: -k finds every failure in one run; and
+	# SNAPSHOT_IGNORE for .ci/run, on a machine where other work runs).
 	exec /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		${MAKEFLAGS:+MAKEFLAGS="$MAKEFLAGS"} CI_TOO="$ci" /bin/bash -c '
+		${MAKEFLAGS:+MAKEFLAGS="$MAKEFLAGS"} ${SNAPSHOT_IGNORE:+SNAPSHOT_IGNORE="$SNAPSHOT_IGNORE"} \
+		CI_TOO="$ci" /bin/bash -c '
 			set -u
 			step() { echo; echo "== $1 ($(date +%T))"; STEP=$1; }
 			failed() { echo; echo "fresh-debian: FAIL ($STEP)"; exit 1; }
