@@ -1,10 +1,15 @@
 #!/bin/sh
-# Installs the Debian packages a make target needs, only those missing: one
-# place for every target's packages (the sets below). Services of packages
-# installed here are never started (a temporary policy-rc.d), so installing
-# openssh-server for the tests starts no sshd on the machine; when it was
-# not installed before, /etc/ssh/sshd_not_to_be_run keeps Debian's ssh
-# service from starting at boot too (remove it to use the system sshd).
+# Installs the Debian packages a make target needs, only those missing: the
+# one place where the project names packages (the sets below).
+#
+# What it changes on the host: the packages it installs, nothing else. The
+# services of packages installed here are not started while they install (a
+# temporary /usr/sbin/policy-rc.d, removed afterwards, as Debian's tools
+# honour). They are enabled as Debian enables them, though: where
+# openssh-server is installed for the tests (sets pam and e2e), the
+# machine's own sshd starts at the next boot, with Debian's
+# /etc/ssh/sshd_config, like any openssh-server installation (say
+# `systemctl disable ssh` to keep it off; the tests start their own sshd).
 # Usage: scripts/deps.sh SET...
 set -eu
 
@@ -12,7 +17,8 @@ pkgs=""
 for set in "$@"; do
 	case "$set" in
 	build) pkgs="$pkgs gcc make pkg-config libc6-dev libconfig-dev libpam0g-dev libseccomp-dev libsystemd-dev" ;;
-	check) pkgs="$pkgs libcmocka-dev busybox-static util-linux strace clang" ;;
+	# procps: kill(1) and ps for the integration, security and e2e suites.
+	check) pkgs="$pkgs libcmocka-dev busybox-static util-linux strace clang procps" ;;
 	demo) pkgs="$pkgs busybox-static util-linux" ;;
 	man) pkgs="$pkgs man-db groff-base mandoc" ;;
 	deb) pkgs="$pkgs build-essential dpkg-dev debhelper devscripts lintian fakeroot \
@@ -25,16 +31,24 @@ busybox-static libpam-modules" ;;
 libc6-dev" ;;
 	bench) pkgs="$pkgs bubblewrap firejail hyperfine busybox-static util-linux coreutils gcc \
 libc6-dev strace" ;;
+	# less: sandsh-mkrootfs promises a pager (e2e builds its rootfs with it).
 	e2e) pkgs="$pkgs openssh-server openssh-client openssh-sftp-server rsync tmux busybox-static \
-util-linux procps" ;;
+util-linux procps less" ;;
 	vm-systemd) pkgs="$pkgs debootstrap debian-archive-keyring qemu-system-x86 qemu-utils e2fsprogs \
 openssh-client util-linux coreutils" ;;
+	# make vm (scripts/deps-vm.sh adds the kernel, which is not a package
+	# installed here): kmod's depmod indexes its modules, gcc builds the
+	# self-test's probe.
+	vm) pkgs="$pkgs qemu-system-x86 busybox-static cpio gzip kmod gcc libc6-dev util-linux" ;;
+	# tests/host/fresh-debian.sh: a fresh Debian tree to try the README in.
+	fresh) pkgs="$pkgs debootstrap git" ;;
 	*) echo "deps.sh: unknown set '$set'" >&2; exit 2 ;;
 	esac
 done
 
 missing=""
 for p in $pkgs; do
+	case " $missing " in *" $p "*) continue ;; esac
 	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
 		missing="$missing $p"
 	fi
@@ -46,23 +60,39 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 echo "deps.sh: installing$missing"
-guard=""
-if [ ! -e /usr/sbin/policy-rc.d ]; then
-	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-	chmod 755 /usr/sbin/policy-rc.d
-	guard=/usr/sbin/policy-rc.d
-	trap 'rm -f "$guard"' EXIT INT TERM
-fi
 case " $missing " in
 *" openssh-server "*)
-	if [ ! -e /etc/ssh/sshd_not_to_be_run ]; then
-		mkdir -p /etc/ssh
-		echo "# sandsh scripts/deps.sh: openssh-server was installed for the tests only" \
-			>/etc/ssh/sshd_not_to_be_run
-	fi
+	echo "deps.sh: note: openssh-server is new here: it is not started now, but the machine's" \
+		"sshd will start at the next boot (systemctl disable ssh to keep it off)" >&2
 	;;
 esac
+
+log=$(mktemp)
+guard=""
+cleanup() {
+	rm -f "$log"
+	[ -z "$guard" ] || rm -f "$guard"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+# No service of a package installed here starts now (invoke-rc.d and
+# deb-systemd-invoke ask policy-rc.d). An administrator's own policy-rc.d
+# is left alone.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	guard=/usr/sbin/policy-rc.d
+	printf '#!/bin/sh\n# scripts/deps.sh (sandsh): removed when it ends\nexit 101\n' >"$guard"
+	chmod 755 "$guard"
+fi
+
+# run CMD...: quiet when it works, its whole output when it fails.
+run() {
+	if ! "$@" >"$log" 2>&1; then
+		echo "deps.sh: failed: $*" >&2
+		cat "$log" >&2
+		exit 1
+	fi
+}
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+run timeout 300 apt-get update
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+run timeout 1800 apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 $missing

@@ -135,6 +135,24 @@ tmux_wait() {
 	return 1
 }
 
+# tmux_wait_prompt NAME PROMPT-ERE N [SECONDS]: until window NAME shows at
+# least N prompt lines (^PROMPT-ERE( .*)?$) and ends with a bare prompt: the
+# shell has answered every line typed before and reads the next. Text typed
+# earlier is echoed into the running pipeline's output and its own output
+# lands after the next prompt, on the prompt's line.
+tmux_wait_prompt() {
+	local i n=$((${4:-10} * 10)) scr
+	for ((i = 0; i < n; i++)); do
+		scr=$(tmux_screen "$1")
+		if [ "$(grep -c -x -E -- "$2( .*)?" <<<"$scr")" -ge "$3" ] &&
+			tail -n 1 <<<"$scr" | grep -q -x -E -- "$2"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
 # tmux_count NAME ERE: how many screen lines match ^ERE$.
 tmux_count() {
 	tmux_screen "$1" | grep -c -x -E -- "$2"

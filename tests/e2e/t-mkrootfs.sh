@@ -58,6 +58,35 @@ else
 	skip "--debootstrap" "debootstrap installed; not run without a mirror"
 fi
 
+assert_eq "etc/profile names the pager and the editor the tree has" \
+	"export PAGER=less EDITOR=vi" "$(grep -v '^#' "$R/etc/profile")"
+
+# --- a host without some promised programs -------------------------------------------------
+# less and rsync hidden (a non-executable file bound over each) in a mount
+# namespace of the command's own.
+: >"$T_WORK/not-a-program"
+chmod 0644 "$T_WORK/not-a-program"
+without_less_rsync() {
+	unshare --mount --propagation private sh -c 'for p in "$(command -v less)" "$(command -v rsync)"; do
+		mount --bind "$0" "$p" || exit 99; done; shift; exec "$@"' "$T_WORK/not-a-program" - "$@"
+}
+install -d -m 0755 "$T_ROOT/mk"
+without_less_rsync "$MKROOTFS" "$T_ROOT/mk/r" >"$T_WORK/mk.out" 2>&1
+STATUS=$?
+assert_eq "missing less and rsync: status 1, one line naming them and their packages" \
+	"1 sandsh-mkrootfs: not on this host: less rsync (apt-get install less rsync, or --skip-missing to build without them)" \
+	"$STATUS $(cat "$T_WORK/mk.out")"
+assert_eq "missing less and rsync: nothing written" "" "$(ls -A "$T_ROOT/mk")"
+without_less_rsync "$MKROOTFS" --quiet --skip-missing "$T_ROOT/mk/r" >"$T_WORK/mk.out" 2>&1
+STATUS=$?
+assert_eq "--skip-missing: status 0, a warning naming what is left out" \
+	"0 sandsh-mkrootfs: warning: built without what this host lacks: less rsync" "$STATUS $(cat "$T_WORK/mk.out")"
+assert_eq "--skip-missing: the tree has no less and no rsync, but ps and bash" "- - ps bash" \
+	"$(for p in less rsync ps bash; do [ -f "$T_ROOT/mk/r/usr/bin/$p" ] && echo "$p" || echo -; done | tr '\n' ' ' | sed 's/ $//')"
+assert_eq "--skip-missing: etc/profile sets no PAGER without less" "export EDITOR=vi" \
+	"$(grep -v '^#' "$T_ROOT/mk/r/etc/profile")"
+rm -rf "$T_ROOT/mk"
+
 # --- --refresh -----------------------------------------------------------------------------
 snapshot() {
 	find "$R" -xdev -printf '%p %y %m %u %g %s %T@ %l\n' | sort

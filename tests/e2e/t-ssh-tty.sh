@@ -16,27 +16,41 @@ expect() {
 	fi
 }
 
+# say NAME TEXT: types TEXT and Enter in window NAME once its shell has
+# answered every line typed there before (a fresh prompt); lines typed
+# while the previous pipeline runs would be echoed into its output.
+declare -A TYPED=()
+ready() {
+	tmux_wait_prompt "$1" "$P" "$((${TYPED[$1]:-0} + 1))" 20 ||
+		echo "# $1: no fresh prompt after ${TYPED[$1]:-0} typed lines; typing anyway"
+}
+say() {
+	ready "$1"
+	tmux_type "$1" "$2"
+	TYPED[$1]=$((${TYPED[$1]:-0} + 1))
+}
+
 log_mark
 W=t1
 tmux_ssh t1 sbuser1
 expect "ssh -tt: the prompt of the sandbox's shell appears" "$P" 15
-tmux_type t1 'echo "R1:$(hostname):$(cat /proc/1/comm):$(cat /etc/sandsh-e2e-marker)"'
+say t1 'echo "R1:$(hostname):$(cat /proc/1/comm):$(cat /etc/sandsh-e2e-marker)"'
 expect "interactive: inside (hostname, PID 1, rootfs)" "R1:e2e-sbuser1:sandsh-init:$E2E_MARKER_IN"
-tmux_type t1 'test -c "$(tty)" && test -t 0 && echo "R2:tty-ok:$TERM"; set -o | grep "^monitor" | tr -s " \t" " " | sed "s/^/R2:/"'
+say t1 'test -c "$(tty)" && test -t 0 && echo "R2:tty-ok:$TERM"; set -o | grep "^monitor" | tr -s " \t" " " | sed "s/^/R2:/"'
 expect "interactive: stdin is a terminal that exists inside; TERM from the client" "R2:tty-ok:(screen|tmux)(-256color)?"
-tmux_type t1 'tput cols >/dev/null && echo R2:terminfo-ok'
+say t1 'tput cols >/dev/null && echo R2:terminfo-ok'
 expect "interactive: terminfo for that TERM is in the rootfs" "R2:terminfo-ok"
 expect "interactive: job control is on" "R2:monitor on"
-tmux_type t1 'ls -A /dev | grep -qx console && echo R2:console'
+say t1 'ls -A /dev | grep -qx console && echo R2:console'
 expect "interactive: /dev/console is the session's terminal" "R2:console"
 
 # Job control: a background job is listed by `jobs`.
-tmux_type t1 'sleep 100 &'
-tmux_type t1 'jobs'
+say t1 'sleep 100 &'
+say t1 'jobs'
 expect "job control: 'sleep 100 &' then 'jobs' lists it" '\[1\] *\+? *Running +sleep 100'
 
 # Ctrl-C interrupts the foreground job only.
-tmux_type t1 'sleep 100'
+say t1 'sleep 100'
 for _ in $(seq 50); do
 	[ "$(procs -u 61001 -c sleep | wc -l)" -ge 2 ] && break
 	sleep 0.1
@@ -44,26 +58,27 @@ done
 assert_eq "Ctrl-C: two sleeps run (background and foreground)" "2" "$(procs -u 61001 -c sleep | wc -l)"
 t0=$(date +%s%N)
 tmx send-keys -t t1 C-c
-tmux_type t1 'echo "R3:after-ctrl-c:$?"'
+say t1 'echo "R3:after-ctrl-c:$?"'
 expect "Ctrl-C interrupts the foreground sleep (status 130); the shell goes on" "R3:after-ctrl-c:130" 5
 assert_match "Ctrl-C: within 5 s" '^[0-4][0-9]{3}$|^[0-9]{1,3}$' "$((($(date +%s%N) - t0) / 1000000))"
 assert_eq "Ctrl-C: the background sleep survives" "1" "$(procs -u 61001 -c sleep | wc -l)"
 
 # Window size: the initial one, a resize reaches the foreground program
 # (SIGWINCH) and the shell.
-tmux_type t1 'echo "R4:$(stty size)"'
+say t1 'echo "R4:$(stty size)"'
 expect "window size: the client's 30x100 reaches the inner terminal" "R4:30 100"
-tmux_type t1 'sh -c '\''trap "echo R5:winch; exit 0" WINCH; echo R5:ready; i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; echo R5:no-winch'\'''
+say t1 'sh -c '\''trap "echo R5:winch; exit 0" WINCH; echo R5:ready; i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; echo R5:no-winch'\'''
 expect "window size: a program waiting for SIGWINCH runs" "R5:ready" 5
 tmx resize-window -t t1 -x 120 -y 40
 expect "window size: resizing the client's terminal sends SIGWINCH inside" "R5:winch" 8
-tmux_type t1 'echo "R6:$(stty size)"'
+say t1 'echo "R6:$(stty size)"'
 expect "window size: the inner shell sees 40x120 after the resize" "R6:40 120"
 
 # exit with a background job still running: logs out at once.
 assert_eq "exit: the background job still runs" "1" "$(procs -u 61001 -c sleep | wc -l)"
+ready t1
 t0=$(date +%s%N)
-tmux_type t1 'exit'
+say t1 'exit'
 st=$(tmux_wait_dead t1 10)
 ms=$((($(date +%s%N) - t0) / 1000000))
 if [ -n "$st" ] && [ "$ms" -lt 3000 ]; then
@@ -89,7 +104,7 @@ W=t2
 tmux_ssh t2 sbuser1
 expect "second session: prompt" "$P" 15
 # exec: the status is the command's, not the shell's (see t-tty.sh)
-tmux_type t2 'sleep 100 & exec sleep 200'
+say t2 'sleep 100 & exec sleep 200'
 for _ in $(seq 50); do
 	[ "$(procs -u 61001 -c sleep | wc -l)" -ge 2 ] && break
 	sleep 0.1

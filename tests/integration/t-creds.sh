@@ -72,8 +72,9 @@ rm -f "$T_ROOTFS/bin/busybox-suid"
 # File descriptors beyond 0-2 are not inherited.
 echo secret >"$T_WORK/secret"
 chmod 0600 "$T_WORK/secret"
-# (ls in a subshell, writing a file: a pipeline or a redirected builtin
-# holds fds of the shell itself while ls reads the list.)
+# (The listing is made by a subshell while the shell only waits for it:
+# while the shell sets up a pipeline, the pipe's descriptors are open in
+# it, and a redirection of a command it runs itself saves fd 1 at fd 10.)
 run_as sbuser1 -c '(ls /proc/$$/fd >/tmp/fds); tr "\n" " " </tmp/fds; cat /proc/$$/fd/5 2>&1' 5<"$T_WORK/secret" 7>"$T_WORK/fd7"
 assert_out "only fds 0-2 reach the shell" "0 1 2 cat: can't open '/proc/2/fd/5': No such file or directory"
 

@@ -36,7 +36,7 @@ use_example() {
 host=$(hostname | cut -d. -f1)
 
 # --- lab.conf -----------------------------------------------------------------
-use_example lab.conf 's/^  students = {/  sbstudents = {/' 's/^  staff = {/  sbstaff = {/'
+use_example lab.conf 's/^  students = {/  sbstudents = {/' 's/^  sandsh-exempt = {/  sbstaff = {/'
 run_as sbuser1 -c 'hostname; echo "$HOME"; pwd; ls /home; echo hi >"$HOME/lab-file"'
 assert_status "lab: student session" 0
 assert_out "lab: hostname lab-<user>, home bound at its path, no other home visible" "lab-sbuser1
@@ -50,7 +50,7 @@ assert_status "lab: staff session" 0
 assert_out "lab: staff are not sandboxed (the host's name)" "$(hostname)"
 
 # --- shell-server.conf ------------------------------------------------------------
-use_example shell-server.conf 's/^  sudo = {/  sbstaff = {/'
+use_example shell-server.conf 's/^  sandsh-exempt = {/  sbstaff = {/'
 run_as sbuser1 -c 'hostname; ls /home; grep -c ":" /proc/net/dev'
 assert_status "shell-server: session" 0
 host_ifaces=$(grep -c ":" /proc/net/dev)

@@ -59,6 +59,34 @@ else
 	printf '%s\n' "${out:-empty}" | sed 's/^/     /'
 fi
 
+# No policy we ship or show names a group Debian itself has (base-passwd's
+# list: staff, users, adm, sudo, ...): copied, it would exempt or restrict
+# that group's members by surprise.
+section_groups() { # the names of the groups = { ... } sections of a policy on stdin
+	awk '/^groups *= *\{/ { g = 1; next } g && /^\};/ { g = 0 }
+		g && match($0, /^  [A-Za-z][-A-Za-z0-9_\\]* *= *\{/) { n = $1; sub(/=.*/, "", n); print n }' |
+		sed 's/\\-/-/g'
+}
+sysgroups=$(cut -d: -f1 /usr/share/base-passwd/group.master 2>/dev/null)
+if [ -z "$sysgroups" ]; then
+	fail "Debian's system groups: /usr/share/base-passwd/group.master not readable"
+else
+	for f in "$repo/conf/sandsh.conf" "${confs[@]}" "$work/man-example.conf" README.md; do
+		if [ "$f" = README.md ]; then
+			names=$(awk '/^## Policy/ { p = 1 } p && /^```/ { if (b) exit; b = 1; next } b' "$repo/README.md" |
+				section_groups)
+		else
+			names=$(section_groups <"$f")
+		fi
+		clash=$(comm -12 <(sort -u <<<"$names") <(sort -u <<<"$sysgroups") | tr '\n' ' ')
+		if [ -n "$names" ] && [ -z "$clash" ]; then
+			ok "${f##*/}: no group section is a Debian system group ($(paste -s -d " " <<<"$names"))"
+		else
+			fail "${f##*/}: group sections that are Debian system groups: ${clash:-none found at all}"
+		fi
+	done
+fi
+
 # 2. --explain in a private mount namespace.
 host_state() {
 	sha256sum /etc/passwd /etc/group /etc/shadow /etc/gshadow 2>&1
@@ -76,7 +104,7 @@ inner() {
 	mkdir -p /etc/sandsh
 
 	# Fixture accounts: name, then groups (which may exist already).
-	for g in students exam staff trial sudo sftponly bastion; do
+	for g in students exam sandsh-exempt trial sftponly bastion; do
 		getent group "$g" >/dev/null || groupadd "$g" || return 1
 	done
 	add() {
@@ -91,10 +119,10 @@ inner() {
 	}
 	add tx-stud students || return 1
 	add tx-exam students exam || return 1
-	add tx-ta students staff || return 1
+	add tx-ta students sandsh-exempt || return 1
 	add tx-user || return 1
 	add tx-trial trial || return 1
-	add tx-admin sudo || return 1
+	add tx-admin sandsh-exempt || return 1
 	add tx-sftp sftponly || return 1
 	add tx-jump bastion || return 1
 

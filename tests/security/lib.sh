@@ -55,12 +55,12 @@ sess_run() {
 # "session close" for every "session open" logged since the last log_mark,
 # no session cgroup of sbuser1, no process of sbuser1.
 no_partial() {
-	local opens closes leaves left
+	local opens closes leaves left uid=${NO_PARTIAL_UID:-61001}
 	sleep 0.2
 	opens=$(log_since | grep -c '^session open ')
 	closes=$(log_since | grep -c '^session close ')
-	leaves=$(find /sys/fs/cgroup -path "*/$T_CGROUP_PARENT/user-61001/session-*" -type d 2>/dev/null | head -3)
-	left=$(procs -u 61001)
+	leaves=$(find /sys/fs/cgroup -path "*/$T_CGROUP_PARENT/user-$uid/session-*" -type d 2>/dev/null | head -3)
+	left=$(procs -u "$uid")
 	if [ -z "$(ls -A /run/sandsh/sessions 2>/dev/null)" ] && [ "$opens" = "$closes" ] &&
 		[ -z "$leaves" ] && [ -z "$left" ]; then
 		pass "$1: nothing left behind"

@@ -21,7 +21,7 @@ limit_case() {
 	local lim=$1 got
 	shift
 	log_mark
-	sess_run -l "$lim" sbuser1 -c "$CMD"
+	sess_run -l "$lim" "${LIMIT_USER:-sbuser1}" -c "$CMD"
 	got="$STATUS|$OUT|$ERR"
 	if [ "$got" = "$1" ] || { [ $# -gt 1 ] && [ "$got" = "$2" ]; }; then
 		pass "prlimit $lim: $(printf '%s' "$got" | head -n 1)"
@@ -49,9 +49,22 @@ limit_case --cpu=120 "$WORKS"
 limit_case --stack=16384 "139||"
 if [ $raise = yes ]; then limit_case --stack=65536 "$WORKS"; else limit_case --stack=65536 "$(too_small "stack size")"; fi
 limit_case --stack=262144 "$WORKS"
+# RLIMIT_NPROC counts every process of the real uid on the machine: a
+# previous case's not yet reaped, and those of other runs of the suites
+# (which share the fixture uids). So these cases run as a user of their
+# own, with a uid of this run only.
+np_uid=$((100000 + RANDOM * 32 + RANDOM % 32))
+while getent passwd "$np_uid" >/dev/null; do np_uid=$((np_uid + 1)); done
+echo "sbnproc:x:$np_uid:$np_uid:Fixture sbnproc:/home/sbnproc:$SANDSH" >>/etc/passwd
+echo "sbnproc:x:$np_uid:" >>/etc/group
+install -d -o "$np_uid" -g "$np_uid" -m 0755 "$T_ROOTFS/home/sbnproc"
 # One process for the user: PID 1 cannot fork the command.
-limit_case --nproc=1 "125||sandsh: fork the command: Resource temporarily unavailable"
-limit_case --nproc=3 "$WORKS"
+LIMIT_USER=sbnproc NO_PARTIAL_UID=$np_uid \
+	limit_case --nproc=1 "125||sandsh: fork the command: Resource temporarily unavailable"
+LIMIT_USER=sbnproc NO_PARTIAL_UID=$np_uid limit_case --nproc=3 "0|sandsh
+$np_uid|"
+sed -i '/^sbnproc:/d' /etc/passwd /etc/group
+rmdir "$T_ROOTFS/home/sbnproc"
 limit_case --as=16777216 "$WORKS"
 limit_case --data=1048576 "$WORKS"
 limit_case --memlock=0 "$WORKS"

@@ -14,14 +14,16 @@
 #   --module  load a kernel module (and its modules.dep dependencies) at boot.
 #   --disk    attach IMG (raw) as a virtio disk, /dev/vda in the VM.
 #   --verbose stream the console while the VM runs.
-# Env: VM_KERNEL (as --kernel), VM_KEEP=1 keeps DIR/initrd.img.
+# Env: VM_KERNEL (as --kernel; default: the newest in /var/cache/sandsh-vm/kernel/boot,
+#      where scripts/deps-vm.sh puts Debian's cloud kernel), VM_KEEP=1 keeps DIR/initrd.img,
+#      VM_ACCEL=auto|kvm|tcg, VM_KVM_GRACE (seconds KVM gets to start the script).
 # DIR gets console.log (raw serial console), output.log (the script's
 # output), status, qemu.log, initrd.img (with VM_KEEP=1).
 set -euo pipefail
 
 me=run-vm.sh
 die() { echo "$me: $*" >&2; exit 2; }
-usage() { sed -n '8,19s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '8,21s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 out="" timeout_s=120 mem=512M smp=2 kernel=${VM_KERNEL:-} append="" verbose=0 disk=""
 files=() modules=()
@@ -54,11 +56,12 @@ done
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 [ -x "$BUSYBOX" ] && ! ldd "$BUSYBOX" >/dev/null 2>&1 ||
 	die "$BUSYBOX missing or not static (run scripts/deps-vm.sh)"
+KCACHE=/var/cache/sandsh-vm/kernel
 if [ -z "$kernel" ]; then
-	# Newest cloud kernel in /boot, else what deps-vm.sh extracted.
-	kernel=$(ls -v /boot/vmlinuz-*-cloud-amd64 /var/cache/sandsh-vm/vmlinuz-* 2>/dev/null | tail -n 1 || true)
+	# The newest kernel scripts/deps-vm.sh unpacked into its cache.
+	kernel=$(ls -v "$KCACHE"/boot/vmlinuz-* 2>/dev/null | tail -n 1 || true)
 fi
-[ -n "$kernel" ] && [ -r "$kernel" ] || die "no kernel (run scripts/deps-vm.sh, or set VM_KERNEL)"
+[ -n "$kernel" ] && [ -r "$kernel" ] || die "no kernel in $KCACHE (run scripts/deps-vm.sh, or set VM_KERNEL)"
 kver=${kernel##*/vmlinuz-}
 
 mkdir -p "$out"
@@ -146,16 +149,17 @@ modlist=$root/etc/modules.load
 : >"$modlist"
 if [ ${#modules[@]} -gt 0 ] || [ -n "$disk" ]; then
 	[ -n "$disk" ] && modules+=(virtio_pci virtio_blk)
+	# A kernel from the cache has its modules there (KCACHE/lib/modules),
+	# another (VM_KERNEL) those the system has for its version.
 	mdir=/lib/modules/$kver
-	# deps-vm.sh's fallback keeps the modules beside the kernel it extracted.
-	[ -r "$(dirname "$kernel")/root/lib/modules/$kver/modules.dep" ] &&
-		mdir=$(dirname "$kernel")/root/lib/modules/$kver
-	[ -r "$mdir/modules.dep" ] || die "no $mdir/modules.dep for --module (kernel package not installed?)"
+	[ -r "$(dirname "$kernel")/../lib/modules/$kver/modules.dep" ] &&
+		mdir=$(cd "$(dirname "$kernel")/../lib/modules/$kver" && pwd)
+	[ -r "$mdir/modules.dep" ] || die "no $mdir/modules.dep for --module (run scripts/deps-vm.sh)"
 	declare -A loaded=()
 	for m in "${modules[@]}"; do
 		pat=${m//[-_]/[-_]}   # dm-mod, dm_mod: modules.dep spells them either way
 		line=$(grep -E "(^|/)${pat}\.ko(\.[a-z]+)?:" "$mdir/modules.dep" | head -n 1) ||
-			die "module '$m' not found for $kver (built in? check /boot/config-$kver)"
+			die "module '$m' not found for $kver (built in? check the kernel's config-$kver)"
 		deps=${line#*:}
 		for k in $(echo "$deps" | tr ' ' '\n' | tac) "${line%%:*}"; do
 			[ -n "${loaded[$k]:-}" ] && continue
@@ -229,30 +233,66 @@ initrd=$stage/initrd.img
 initrd_size=$(stat -c %s "$initrd")
 
 # --- boot ---------------------------------------------------------------------
-accel=(-accel "tcg,thread=multi")
-[ -w /dev/kvm ] && accel=(-accel kvm -cpu host)
+# KVM where /dev/kvm is usable, else (or with VM_ACCEL=tcg) qemu's emulator.
+# Some hosts offer a /dev/kvm that cannot run this kernel (nested or
+# paravirtual KVM: the guest prints nothing, then "KVM internal error ...
+# emulation failure" a minute later, and qemu stops it until the timeout).
+# So a KVM guest that has not started the script within VM_KVM_GRACE
+# seconds (default 20; a KVM boot takes about one), or that KVM reports
+# failing, is ended and the VM booted again under TCG; the script had not
+# started, so nothing of it runs twice.
+accel_mode=${VM_ACCEL:-auto}
+case "$accel_mode" in
+auto) [ -w /dev/kvm ] && accel_mode=kvm || accel_mode=tcg ;;
+kvm | tcg) ;;
+*) die "VM_ACCEL must be auto, kvm or tcg" ;;
+esac
 drive=()
 [ -n "$disk" ] && drive=(-drive "file=$disk,if=virtio,format=raw")
-t0=$(date +%s.%N)
-# -nodefaults: no VGA/NIC/floppy/cdrom to probe; the serial console goes to a
-# file, so qemu never touches the caller's terminal. -no-reboot + panic=-1: a
-# guest panic ends qemu at once.
-timeout -k 5 "$timeout_s" qemu-system-x86_64 -nodefaults -no-user-config -display none \
-	-no-reboot "${accel[@]}" -m "$mem" -smp "$smp" \
-	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic i8042.noaux i8042.nokbd i8042.nopnp no_timer_check cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 rdinit=/init $append" \
-	-serial "file:$out/console.log" -monitor none "${drive[@]}" \
-	</dev/null >"$out/qemu.log" 2>&1 &
-qpid=$!
 tailpid=""
 if [ $verbose = 1 ]; then
+	: >"$out/console.log"
 	tail -n +1 -F "$out/console.log" 2>/dev/null | tr -d '\r' >&2 &
 	tailpid=$!
 fi
-set +e
-wait "$qpid"
-qrc=$?
-set -e
+t0=$(date +%s.%N)
+while :; do
+	accel=(-accel "tcg,thread=multi")
+	[ "$accel_mode" = kvm ] && accel=(-accel kvm -cpu host)
+	# -nodefaults: no VGA/NIC/floppy/cdrom to probe; the serial console goes to a
+	# file, so qemu never touches the caller's terminal. -no-reboot + panic=-1: a
+	# guest panic ends qemu at once.
+	timeout -k 5 "$timeout_s" qemu-system-x86_64 -nodefaults -no-user-config -display none \
+		-no-reboot "${accel[@]}" -m "$mem" -smp "$smp" \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic i8042.noaux i8042.nokbd i8042.nopnp no_timer_check cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 rdinit=/init $append" \
+		-serial "file:$out/console.log" -monitor none "${drive[@]}" \
+		</dev/null >"$out/qemu.log" 2>&1 &
+	qpid=$!
+	kvm_failed="" waited=0
+	while kill -0 "$qpid" 2>/dev/null; do
+		if [ "$accel_mode" = kvm ] && ! grep -q '^VM-TEST-BEGIN' "$out/console.log" 2>/dev/null; then
+			if grep -q '^KVM internal error' "$out/qemu.log" 2>/dev/null; then
+				kvm_failed="KVM internal error"
+			elif [ $waited -ge $((${VM_KVM_GRACE:-20} * 5)) ]; then
+				kvm_failed="the script had not started after ${VM_KVM_GRACE:-20} s"
+			fi
+			if [ -n "$kvm_failed" ]; then
+				kill "$qpid" 2>/dev/null || true
+				break
+			fi
+		fi
+		sleep 0.2
+		waited=$((waited + 1))
+	done
+	set +e
+	wait "$qpid"
+	qrc=$?
+	set -e
+	[ -n "$kvm_failed" ] || break
+	echo "$me: KVM cannot run this guest ($kvm_failed); booting again under TCG" >&2
+	accel_mode=tcg
+done
 qpid=""
 t1=$(date +%s.%N)
 if [ -n "$tailpid" ]; then
@@ -269,9 +309,9 @@ cat "$out/output.log"
 begin_up=$(printf '%s\n' "$console" | sed -n 's/^VM-TEST-BEGIN uptime=\([0-9.]*\).*/\1/p' | head -n 1)
 end_line=$(printf '%s\n' "$console" | grep -m 1 '^VM-EXIT-STATUS=' || true)
 wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')
-summary() { echo "$me: $*; kernel $kver; initrd $((initrd_size / 1024)) KiB; wall ${wall}s" >&2; }
+summary() { echo "$me: $*; kernel $kver ($accel_mode); initrd $((initrd_size / 1024)) KiB; wall ${wall}s" >&2; }
 
-if [ $qrc = 124 ] || [ $qrc = 137 ]; then
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	summary "TIMEOUT after ${timeout_s}s"
 	echo "--- last console lines ($out/console.log) ---" >&2
 	printf '%s\n' "$console" | tail -n 20 >&2

@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
 [ "$(id -u)" = 0 ] || { echo "cgroup v2 VM test SKIPPED: needs root"; exit 0; }
-"$top/scripts/deps-vm.sh" >/dev/null
+"$top/scripts/deps-vm.sh"
 
 tmp=$(mktemp -d /run/sandsh-vm.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
