@@ -20,23 +20,21 @@ FUZZ_CORE_OBJ      := $(CORE_SRC:src/%.c=$(FUZZ_DIR)/obj/%.o)
 
 .PHONY: fuzz fuzz-build fuzz-short security-check analyze analyze-cppcheck analyze-tidy
 
-$(BUILD)/.deps-sec: scripts/deps.sh
-	@mkdir -p $(BUILD)
-	scripts/deps.sh sec
+.PHONY: need-libfuzzer
+need-libfuzzer: | deps-sec
 	@# libFuzzer must really be there (clang's runtime ships it).
-	@ls "$$(clang -print-resource-dir)"/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 || \
+	@ls "$$($(FUZZ_CC) -print-resource-dir)"/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 || \
 		{ echo "libFuzzer runtime not found (apt-get install libclang-rt-dev)" >&2; exit 1; }
-	@touch $@
 
 # The core, instrumented for coverage (fuzzer-no-link) and sanitizers.
-$(FUZZ_DIR)/obj/%.o: src/%.c $(HEADERS) tests/security.mk $(BUILD)/.deps-build $(BUILD)/.deps-sec
+$(FUZZ_DIR)/obj/%.o: src/%.c $(HEADERS) tests/security.mk | need-config-h need-libfuzzer
 	@mkdir -p $(dir $@)
-	@echo "  FUZZCC  $<"
-	@$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(call say,FUZZCC,$<)
+	$(Q)$(FUZZ_CC) $(SANDSH_CPPFLAGS) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_CORE_OBJ) $(HEADERS)
-	@echo "  FUZZLD  $@"
-	@$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CORE_OBJ) $(LIBS)
+	$(call say,FUZZLD,$@)
+	$(Q)$(FUZZ_CC) $(SANDSH_CPPFLAGS) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_CORE_OBJ) $(LIBS)
 
 $(FUZZ_DIR)/obj/seccomp.o: $(SECCOMP_H)
 
@@ -52,7 +50,7 @@ fuzz-short: fuzz-build
 	tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SHORT_SECONDS)
 
 # Root: installs the setuid binary in a private namespace (like integration).
-security-check: all $(TEST_TOOLS) $(BUILD)/.deps-check $(BUILD)/.deps-sec
+security-check: all $(TEST_TOOLS) | deps-check deps-sec
 	tests/security/run.sh $(BUILD)
 
 # --- static analysis ---------------------------------------------------------
@@ -96,10 +94,10 @@ ANALYZE_SRC := $(wildcard src/*.c) $(wildcard pam/*.c) $(wildcard tools/*.c)
 
 analyze: analyze-cppcheck analyze-tidy
 
-analyze-cppcheck: $(BUILD)/.deps-build $(BUILD)/.deps-sec $(SECCOMP_H)
+analyze-cppcheck: $(SECCOMP_H) | deps-sec
 	cppcheck $(CPPCHECK_FLAGS) $(ANALYZE_SRC)
 
-analyze-tidy: $(BUILD)/.deps-build $(BUILD)/.deps-sec $(SECCOMP_H)
+analyze-tidy: $(SECCOMP_H) | deps-sec
 	@echo "$(TIDY) $(ANALYZE_SRC)"
 	@printf '%s\n' $(ANALYZE_SRC) | xargs -P "$$(nproc)" -n 1 $(TIDY) --quiet \
 		--warnings-as-errors='*' --checks='$(TIDY_CHECKS)' --extra-arg=-std=gnu11 \
