@@ -13,7 +13,10 @@
 #  4. the default build is hardened (fortify, stack protector, CET on x86,
 #     PIE, full RELRO, BIND_NOW) and carries no RPATH/RUNPATH; pam_sandsh.so
 #     is linked with -z defs (a missing library is a link error);
-#  5. -Werror only with WERROR=1.
+#  5. -Werror only with WERROR=1;
+#  6. the static-analysis gate (tests/analyze/gate.sh) on made-up findings:
+#     under the pinned tool versions the pinned checks fail the build, under
+#     newer ones only the explicit list does; new checks are only reported.
 # Usage: tests/packaging/test-build.sh
 # Ends with "N passed, N failed".
 set -u
@@ -157,5 +160,36 @@ else
 	fail "WERROR=1"
 	show "$work/plain.err"
 fi
+
+# 6. The static-analysis gate.
+g=$work/gate
+mkdir -p "$g"
+cat >"$g/clang-tidy.log" <<'LOG'
+src/a.c:10:5: warning: Dereference of null pointer [clang-analyzer-core.NullDereference]
+src/a.c:11:5: warning: side effect in assert [bugprone-assert-side-effect]
+src/a.c:12:5: warning: from a check clang-tidy 14 does not have [bugprone-made-up-new-check]
+LOG
+cat >"$g/cppcheck.log" <<'LOG'
+src/b.c:3:1: warning: Uninitialized variable: x [uninitvar]
+src/b.c:5:1: portability: Shifting signed 32-bit value by 31 bits [shiftTooManyBitsSigned]
+src/b.c:6:1: warning: from a check cppcheck 2.10 does not have [madeUpNewId]
+LOG
+echo 0 >"$g/clang-tidy.status"
+echo 0 >"$g/cppcheck.status"
+printf '%s\n' bugprone-assert-side-effect bugprone-made-up-new-check clang-analyzer-core.NullDereference >"$g/clang-tidy.enabled"
+always=$(make -s -C "$repo" --no-print-directory -f Makefile -f - print-gate <<<'print-gate: ; @echo $(ANALYZE_GATE_ALWAYS)')
+pinned=$(make -s -C "$repo" --no-print-directory -f Makefile -f - print-pins <<<'print-pins: ; @echo $(TIDY_PINNED) $(CPPCHECK_PINNED)')
+read -r tp cp <<<"$pinned"
+gate() {
+	TIDY_VERSION=$1 TIDY_PINNED=$tp CPPCHECK_VERSION=$2 CPPCHECK_PINNED=$cp GATE_ALWAYS="$always" \
+		"$repo/tests/analyze/gate.sh" "$g" >/dev/null 2>&1
+	echo "$? $(grep -c '^GATED' "$g/classified.tsv")"
+}
+check "analyze gate, pinned versions ($tp, $cp): the 4 findings of pinned checks fail it" test "$(gate "$tp" "$cp")" = "1 4"
+check "analyze gate, newer versions: only the explicit list (null dereference, uninitvar) fails it" \
+	test "$(gate 99 9.99)" = "1 2"
+check "analyze gate: the new checks are in the report, not gated" bash -c \
+	'grep -q "made-up-new-check.*check not pinned" "$1" && grep -q "madeUpNewId.*check not pinned" "$1" &&
+	 sed -n "/did not have/,\$p" "$1" | grep -q "bugprone-made-up-new-check"' _ "$g/report.txt"
 
 finish
