@@ -33,6 +33,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* cmocka.h needs the headers above first. */
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,7 +165,8 @@ static void reexec_under_wrapper(char **argv)
 
 /* Runs the operations on a fresh handle for SERVICE/USER (in this process)
  * and stores each return value in rv[]. */
-static void pam_ops(const char *service, const char *user, const enum pamtest_ops *ops, size_t n, int *rv)
+static void pam_ops(const char *service, const char *user, const enum pamtest_ops *ops, size_t n,
+		    int *rv)
 {
 	struct pam_testcase tc[8];
 	enum pamtest_err perr;
@@ -192,8 +195,8 @@ static void pam_ops(const char *service, const char *user, const enum pamtest_op
 
 /* The same, in a child that has dropped to uid/gid 65534 (never privileged
  * when the test runs as root). */
-static void pam_ops_unpriv(const char *service, const char *user, const enum pamtest_ops *ops, size_t n,
-			   int *rv)
+static void pam_ops_unpriv(const char *service, const char *user, const enum pamtest_ops *ops,
+			   size_t n, int *rv)
 {
 	int pfd[2], status;
 	pid_t pid;
@@ -284,7 +287,8 @@ static int direct_call_raw(const char *sym, const char *user)
 	}
 	rc = fn(pamh, 0, 0, NULL);
 	/* The module keeps no data unless it placed the session. */
-	if (pam_get_data(pamh, "pam_sandsh", &data) == PAM_SUCCESS || pam_getenv(pamh, "SANDSH_SESSION"))
+	if (pam_get_data(pamh, "pam_sandsh", &data) == PAM_SUCCESS ||
+	    pam_getenv(pamh, "SANDSH_SESSION"))
 		rc = -2000;
 	pam_end(pamh, rc);
 	dlclose(h);
@@ -375,7 +379,8 @@ static const enum pamtest_ops CLOSE2[] = { PAMTEST_CLOSE_SESSION, PAMTEST_CLOSE_
 static void need_hermetic(void)
 {
 	if (!hermetic) {
-		print_message("# needs root in the hermetic namespace (tests/pam/run.sh): skipped\n");
+		print_message(
+			"# needs root in the hermetic namespace (tests/pam/run.sh): skipped\n");
 		skip();
 	}
 }
@@ -408,9 +413,9 @@ static void set_policy(const char *body, bool unsafe)
 	assert_int_equal(chown(POLICY, 0, 0), 0);
 }
 
-#define STD_POLICY                                                               \
-	"defaults = { rootfs = \"%R\"; hostname = \"unit\"; };\n"                \
-	"groups = { sbstaff = { sandbox = false; }; };\n"                        \
+#define STD_POLICY                                                \
+	"defaults = { rootfs = \"%R\"; hostname = \"unit\"; };\n" \
+	"groups = { sbstaff = { sandbox = false; }; };\n"         \
 	"users = { sbuser2 = { allow = false; }; };\n"
 
 /* Waits (2 s at most) for a line containing every one of the strings in
@@ -631,20 +636,13 @@ static void unsandboxed_user_ignored(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(unknown_user_account),
-		cmocka_unit_test(unknown_user_session),
-		cmocka_unit_test(no_pam_user),
-		cmocka_unit_test(root_account),
-		cmocka_unit_test(root_session_ignored),
-		cmocka_unit_test(close_without_open),
-		cmocka_unit_test(missing_policy),
-		cmocka_unit_test(allowed_account),
-		cmocka_unit_test(denied_account),
-		cmocka_unit_test(broken_policy),
-		cmocka_unit_test(unsafe_policy),
-		cmocka_unit_test(resolve_error),
-		cmocka_unit_test(session_needs_root),
-		cmocka_unit_test(unsandboxed_user_ignored),
+		cmocka_unit_test(unknown_user_account), cmocka_unit_test(unknown_user_session),
+		cmocka_unit_test(no_pam_user),          cmocka_unit_test(root_account),
+		cmocka_unit_test(root_session_ignored), cmocka_unit_test(close_without_open),
+		cmocka_unit_test(missing_policy),       cmocka_unit_test(allowed_account),
+		cmocka_unit_test(denied_account),       cmocka_unit_test(broken_policy),
+		cmocka_unit_test(unsafe_policy),        cmocka_unit_test(resolve_error),
+		cmocka_unit_test(session_needs_root),   cmocka_unit_test(unsandboxed_user_ignored),
 	};
 	const char *m, *s;
 	int rc;
