@@ -13,6 +13,7 @@ SYSCONFDIR  ?= /etc
 DESTDIR     ?=
 BUILD       ?= build
 MANDIR      ?= $(PREFIX)/share/man
+DATADIR     ?= $(PREFIX)/share
 INSTALL_OWNER ?= -o root -g root
 
 # --- compilers and flags -----------------------------------------------------
@@ -200,7 +201,24 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsandsh.a $(HEADERS) $(FLAGS_FILE) |
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libsandsh.a $(LIBS) -lcmocka
 
 # --- install ------------------------------------------------------------------
-install: all
+# One install path at a time: `make install` or the packages (README,
+# Install). Into the live system (no DESTDIR), install refuses while the
+# sandsh packages are installed, and uninstall leaves every file a package
+# owns alone. The package scripts refuse the other way round.
+DPKG_QUERY  ?= dpkg-query
+RPM         ?= rpm
+# The sandsh packages installed (dpkg or rpm), by name.
+pkg_installed = { $(DPKG_QUERY) -W -f='$${db:Status-Abbrev} $${binary:Package}\n' sandsh libpam-sandsh 2>/dev/null | sed -n 's/^.i  *//p'; for p in sandsh sandsh-pam; do $(RPM) -q --quiet $$p 2>/dev/null && echo $$p; done; } | tr '\n' ' '
+# Whether a package owns $$f, under either name (/lib/..., /usr/lib/...) of a merged /usr.
+pkg_owner = for g in "$$f" "$${f\#/usr}" "/usr$$f"; do $(DPKG_QUERY) -S "$$g" 2>/dev/null || $(RPM) -qf --quiet "$$g" 2>/dev/null && break; done
+
+.PHONY: install-allowed
+install-allowed:
+	@if [ -z "$(DESTDIR)" ]; then pkgs=$$($(pkg_installed)); if [ -n "$$pkgs" ]; then \
+		echo "make install: the package(s) $$pkgs are installed: remove them first (one install path at a time, README: Install)" >&2; \
+		exit 1; fi; fi
+
+install: install-allowed all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/sandsh
 	install $(INSTALL_OWNER) -m 4755 $(BUILD)/sandsh $(DESTDIR)$(SBINDIR)/sandsh
 	install $(INSTALL_OWNER) -m 0755 scripts/sandsh-mkrootfs $(DESTDIR)$(SBINDIR)/sandsh-mkrootfs
@@ -210,16 +228,28 @@ install: all
 	install -m 0644 man/sandsh.1 $(DESTDIR)$(MANDIR)/man1/sandsh.1
 	install -m 0644 man/sandsh.conf.5 $(DESTDIR)$(MANDIR)/man5/sandsh.conf.5
 	install -m 0644 man/pam_sandsh.8 $(DESTDIR)$(MANDIR)/man8/pam_sandsh.8
+	install -d $(DESTDIR)$(DATADIR)/sandsh
+	install -m 0644 conf/sandsh.conf $(DESTDIR)$(DATADIR)/sandsh/sandsh.conf.default
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/sandsh/sandsh.conf ]; then \
 		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/sandsh/sandsh.conf"; \
 	else \
 		install $(INSTALL_OWNER) -m 0644 conf/sandsh.conf $(DESTDIR)$(SYSCONFDIR)/sandsh/sandsh.conf; \
 	fi
 
+# The policy stays: it is the administrator's.
+UNINSTALL_FILES = $(SBINDIR)/sandsh $(SBINDIR)/sandsh-mkrootfs $(PAMDIR)/pam_sandsh.so \
+	$(MANDIR)/man1/sandsh.1 $(MANDIR)/man5/sandsh.conf.5 $(MANDIR)/man8/pam_sandsh.8 \
+	$(DATADIR)/sandsh/sandsh.conf.default
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/sandsh $(DESTDIR)$(SBINDIR)/sandsh-mkrootfs $(DESTDIR)$(PAMDIR)/pam_sandsh.so
-	rm -f $(DESTDIR)$(MANDIR)/man1/sandsh.1 $(DESTDIR)$(MANDIR)/man5/sandsh.conf.5 \
-		$(DESTDIR)$(MANDIR)/man8/pam_sandsh.8
+	@for f in $(UNINSTALL_FILES:%=$(DESTDIR)%); do \
+		[ -e "$$f" ] || continue; \
+		if [ -z "$(DESTDIR)" ] && $(pkg_owner) >/dev/null; then \
+			echo "make uninstall: keeping $$f (a package owns it)"; continue; fi; \
+		echo "rm -f $$f"; rm -f "$$f"; \
+	done
+	@rmdir $(DESTDIR)$(DATADIR)/sandsh 2>/dev/null || :
+	@[ ! -e $(DESTDIR)$(SYSCONFDIR)/sandsh/sandsh.conf ] || \
+		echo "make uninstall: kept $(DESTDIR)$(SYSCONFDIR)/sandsh/sandsh.conf (remove it by hand if unwanted)"
 
 # --- tests --------------------------------------------------------------------
 unit: $(UNIT_BIN)
