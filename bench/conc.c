@@ -122,7 +122,8 @@ int main(int argc, char **argv)
 			for (int i = 0; i < n; i++) {
 				if (pid[i] == p) {
 					end[i] = t - t0;
-					status[i] = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+					status[i] = WIFEXITED(ws) ? WEXITSTATUS(ws)
+								  : 128 + WTERMSIG(ws);
 					pid[i] = 0;
 					left--;
 				}

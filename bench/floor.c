@@ -58,7 +58,8 @@ int main(int argc, char **argv)
 	if (cgfd < 0)
 		die("open cgroup leaf");
 
-	pid = (pid_t)syscall(SYS_clone, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD,
+	pid = (pid_t)syscall(SYS_clone,
+			     CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD,
 			     NULL, NULL, NULL, NULL);
 	if (pid < 0)
 		die("clone");
@@ -72,9 +73,11 @@ int main(int argc, char **argv)
 			die("make / private");
 		if (mount(FLOOR_ROOTFS, FLOOR_ROOTFS, NULL, MS_BIND | MS_REC, NULL) < 0)
 			die("bind rootfs");
-		if (mount(NULL, FLOOR_ROOTFS, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+		if (mount(NULL, FLOOR_ROOTFS, NULL,
+			  MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
 			die("read-only rootfs");
-		if (mount("proc", FLOOR_ROOTFS "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		if (mount("proc", FLOOR_ROOTFS "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  NULL) < 0)
 			die("mount /proc");
 		if (chdir(FLOOR_ROOTFS) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
 			die("pivot_root");

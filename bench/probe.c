@@ -42,6 +42,7 @@ int main(int argc, char **argv)
 		nanosleep(&pause, NULL);
 	}
 	qsort(v, n, sizeof(*v), cmp_ll);
-	printf("%zu %lld %lld %lld %lld\n", n, pct(v, n, 50), pct(v, n, 90), pct(v, n, 99), n ? v[n - 1] : -1);
+	printf("%zu %lld %lld %lld %lld\n", n, pct(v, n, 50), pct(v, n, 90), pct(v, n, 99),
+	       n ? v[n - 1] : -1);
 	return 0;
 }

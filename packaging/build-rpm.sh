@@ -6,6 +6,9 @@
 # Usage: packaging/build-rpm.sh [OUTDIR]     (default: build/pkg)
 # Needs: scripts/deps.sh rpm (and the Debian build dependencies).
 set -euo pipefail
+# Run from make (make check, make deb): the variables given to that make
+# (WERROR=1, BUILD=...) must not reach the builds started here.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES WERROR V BUILD OPT CROSS
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)

@@ -6,10 +6,5 @@
 # Needs root; installs its Debian packages with scripts/deps.sh e2e.
 .PHONY: e2e
 
-$(BUILD)/.deps-e2e: scripts/deps.sh
-	@mkdir -p $(BUILD)
-	scripts/deps.sh e2e
-	@touch $@
-
-e2e: all $(TEST_TOOLS) $(BUILD)/.deps-check $(BUILD)/.deps-e2e
+e2e: all $(TEST_TOOLS) | deps-check deps-e2e
 	tests/e2e/run.sh $(BUILD)

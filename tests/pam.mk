@@ -15,18 +15,13 @@ PAM_UNIT_BIN := $(BUILD)/tests/test_pam
 
 .PHONY: pam-unit pam-check
 
-$(BUILD)/.deps-pam: scripts/deps.sh
-	@mkdir -p $(BUILD)
-	scripts/deps.sh pam-unit pam
-	@touch $@
-
-$(PAM_UNIT_BIN): tests/unit/test_pam.c $(BUILD)/.deps-pam $(BUILD)/.deps-check tests/pam.mk
+$(PAM_UNIT_BIN): tests/unit/test_pam.c tests/pam.mk $(FLAGS_FILE) | deps-check deps-pam-unit deps-pam
 	@mkdir -p $(dir $@)
-	@echo "  CCLD    $@"
-	@$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpamtest -lpam -lcmocka -ldl
+	$(call say,CCLD,$@)
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -lpamtest -lpam -lcmocka -ldl
 
 pam-unit: $(BUILD)/pam_sandsh.so $(PAM_UNIT_BIN)
 	SANDSH_PAM_MODULE=$(BUILD)/pam_sandsh.so $(PAM_UNIT_BIN)
 
-pam-check: all $(TEST_TOOLS) $(BUILD)/.deps-check $(PAM_UNIT_BIN)
+pam-check: all $(TEST_TOOLS) $(PAM_UNIT_BIN) | deps-check
 	tests/pam/run.sh $(BUILD)

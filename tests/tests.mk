@@ -10,15 +10,15 @@ TEST_TOOLS    := $(TEST_TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 .PHONY: test-tools
 test-tools: $(TEST_TOOLS)
 
-$(BUILD)/tools/%: tests/tools/%.c
+$(BUILD)/tools/%: tests/tools/%.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
 # Runs inside the busybox rootfs, which has no libc: linked statically
 # (without the top-level -pie).
-$(BUILD)/tools/seccomp-probe: tests/tools/seccomp-probe.c
+$(BUILD)/tools/seccomp-probe: tests/tools/seccomp-probe.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -static -o $@ $<
 
 # The protection-by-path table (tests/protections.tsv): every protection
 # with a passing test for the shell path and each PAM service, read from

@@ -86,8 +86,14 @@ static void in_child(const char *name, long (*fn)(void))
 		printf("%s: %s\n", name, ename(err));
 }
 
-static long do_unshare_user(void) { return unshare(CLONE_NEWUSER); }
-static long do_unshare_ns(void) { return unshare(CLONE_NEWNS); }
+static long do_unshare_user(void)
+{
+	return unshare(CLONE_NEWUSER);
+}
+static long do_unshare_ns(void)
+{
+	return unshare(CLONE_NEWNS);
+}
 
 static long do_clone_user(void)
 {

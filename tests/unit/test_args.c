@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* cmocka.h needs the headers above first. */
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +14,8 @@
 
 #define ARGV(...) ((char *const[]){ __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
-#define PARSE(root, ssh, ...) sandsh_args_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), ssh, root, &a, &e)
+#define PARSE(root, ssh, ...) \
+	sandsh_args_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), ssh, root, &a, &e)
 
 static void interactive_and_login(void **state)
 {
@@ -64,7 +67,8 @@ static void usage_errors(void **state)
 	assert_string_equal(e.msg, "-c: missing command (see sandsh --help)");
 	assert_int_equal(e.status, SANDSH_EXIT_FAILURE);
 	assert_int_equal(PARSE(false, NULL, "sandsh", "-c", "id", "--check"), -1);
-	assert_string_equal(e.msg, "--check: unexpected argument after -c COMMAND (see sandsh --help)");
+	assert_string_equal(e.msg,
+			    "--check: unexpected argument after -c COMMAND (see sandsh --help)");
 	assert_int_equal(PARSE(false, NULL, "sandsh", "--bogus"), -1);
 	assert_string_equal(e.msg, "--bogus: unknown option (see sandsh --help)");
 	assert_int_equal(PARSE(false, NULL, "sandsh", "-i"), -1);
@@ -76,7 +80,8 @@ static void usage_errors(void **state)
 	assert_int_equal(PARSE(false, NULL, "sandsh", "--help", "x"), -1);
 	assert_int_equal(sandsh_args_parse(0, (char *const[]){ NULL }, NULL, false, &a, &e), -1);
 	assert_string_equal(e.msg, "invocation: empty argument list");
-	assert_int_equal(sandsh_args_parse(1, (char *const[]){ "", NULL }, NULL, false, &a, &e), -1);
+	assert_int_equal(sandsh_args_parse(1, (char *const[]){ "", NULL }, NULL, false, &a, &e),
+			 -1);
 }
 
 static void root_only_options(void **state)
@@ -87,10 +92,12 @@ static void root_only_options(void **state)
 	const char *opts[] = { "--check", "--explain", "--list" };
 	for (size_t i = 0; i < 3; i++) {
 		char want[128];
-		assert_int_equal(sandsh_args_parse(2, (char *const[]){ "sandsh", (char *)opts[i], NULL }, NULL,
-						   false, &a, &e),
-				 -1);
-		snprintf(want, sizeof(want), "%s: permitted to root only (see sandsh --help)", opts[i]);
+		assert_int_equal(
+			sandsh_args_parse(2, (char *const[]){ "sandsh", (char *)opts[i], NULL },
+					  NULL, false, &a, &e),
+			-1);
+		snprintf(want, sizeof(want), "%s: permitted to root only (see sandsh --help)",
+			 opts[i]);
 		assert_string_equal(e.msg, want);
 	}
 	assert_int_equal(PARSE(true, NULL, "sandsh", "--check"), 0);
@@ -140,8 +147,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(interactive_and_login), cmocka_unit_test(command_is_one_argument),
-		cmocka_unit_test(force_command),	 cmocka_unit_test(usage_errors),
-		cmocka_unit_test(root_only_options),	 cmocka_unit_test(inner_argv),
+		cmocka_unit_test(force_command),         cmocka_unit_test(usage_errors),
+		cmocka_unit_test(root_only_options),     cmocka_unit_test(inner_argv),
 	};
 	return cmocka_run_group_tests_name("args", tests, NULL, NULL);
 }

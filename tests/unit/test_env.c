@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* cmocka.h needs the headers above first. */
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +12,8 @@
 
 #include "sandsh/env.h"
 
-static char *keep_default[] = { "TERM", "LANG", "LC_*", "TZ", "SSH_CONNECTION", "SSH_ORIGINAL_COMMAND" };
+static char *keep_default[] = { "TERM", "LANG",           "LC_*",
+				"TZ",   "SSH_CONNECTION", "SSH_ORIGINAL_COMMAND" };
 
 static void policy_init(struct sandsh_policy *p, struct sandsh_envvar *env, size_t n_env)
 {
@@ -65,10 +68,20 @@ static void value_rules(void **state)
 static void build_allow_list(void **state)
 {
 	struct sandsh_envvar env[] = { { "PATH", "/usr/bin:/bin" }, { "EDITOR", "vi" } };
-	char *caller[] = { "LD_PRELOAD=/tmp/x.so", "TERM=xterm", "USER=root", "HOME=/root",
-			   "LANG=../../x", "LC_ALL=C.UTF-8", "LC_TIME=../x", "IFS=x", "BASH_ENV=/tmp/e",
-			   "GLIBC_TUNABLES=glibc.malloc.check=3", "TZ=/etc/shadow", "NOEQUALS",
-			   "SSH_CONNECTION=10.0.0.1 5000 10.0.0.2 22", NULL };
+	char *caller[] = { "LD_PRELOAD=/tmp/x.so",
+			   "TERM=xterm",
+			   "USER=root",
+			   "HOME=/root",
+			   "LANG=../../x",
+			   "LC_ALL=C.UTF-8",
+			   "LC_TIME=../x",
+			   "IFS=x",
+			   "BASH_ENV=/tmp/e",
+			   "GLIBC_TUNABLES=glibc.malloc.check=3",
+			   "TZ=/etc/shadow",
+			   "NOEQUALS",
+			   "SSH_CONNECTION=10.0.0.1 5000 10.0.0.2 22",
+			   NULL };
 	struct sandsh_user u = { .uid = 1001, .gid = 1001, .name = "alice" };
 	struct sandsh_policy p;
 	struct sandsh_err e = { 0 };
@@ -77,9 +90,10 @@ static void build_allow_list(void **state)
 	policy_init(&p, env, 2);
 	v = sandsh_env_build(caller, &p, &u, &e);
 	assert_non_null(v);
-	assert_string_equal(joined(v), "TERM=xterm|LC_ALL=C.UTF-8|SSH_CONNECTION=10.0.0.1 5000 10.0.0.2 22|"
-				       "PATH=/usr/bin:/bin|EDITOR=vi|HOME=/home/alice|USER=alice|"
-				       "LOGNAME=alice|SHELL=/bin/bash|");
+	assert_string_equal(joined(v),
+			    "TERM=xterm|LC_ALL=C.UTF-8|SSH_CONNECTION=10.0.0.1 5000 10.0.0.2 22|"
+			    "PATH=/usr/bin:/bin|EDITOR=vi|HOME=/home/alice|USER=alice|"
+			    "LOGNAME=alice|SHELL=/bin/bash|");
 	sandsh_env_free(v);
 }
 
@@ -94,7 +108,9 @@ static void policy_env_overrides_kept(void **state)
 
 	policy_init(&p, env, 2);
 	v = sandsh_env_build(caller, &p, &u, &e);
-	assert_string_equal(joined(v), "TERM=vt100|PATH=/bin|HOME=/home/alice|USER=bob|LOGNAME=bob|SHELL=/bin/bash|");
+	assert_string_equal(
+		joined(v),
+		"TERM=vt100|PATH=/bin|HOME=/home/alice|USER=bob|LOGNAME=bob|SHELL=/bin/bash|");
 	sandsh_env_free(v);
 }
 
@@ -111,7 +127,9 @@ static void prefix_patterns_and_empty(void **state)
 	p.env_keep = keep;
 	p.n_env_keep = 2;
 	v = sandsh_env_build(caller, &p, &u, &e);
-	assert_string_equal(joined(v), "LC_=x|MY_EXACT=1|LC_CTYPE=C|HOME=/home/alice|USER=bob|LOGNAME=bob|SHELL=/bin/bash|");
+	assert_string_equal(
+		joined(v),
+		"LC_=x|MY_EXACT=1|LC_CTYPE=C|HOME=/home/alice|USER=bob|LOGNAME=bob|SHELL=/bin/bash|");
 	sandsh_env_free(v);
 	v = sandsh_env_build(NULL, &p, &u, &e);
 	assert_string_equal(joined(v), "HOME=/home/alice|USER=bob|LOGNAME=bob|SHELL=/bin/bash|");
