@@ -281,7 +281,7 @@ check:
 	@$(MAKE) --no-print-directory WERROR=1 checks
 
 # protections-check reads the results of the suites before it: last.
-checks: unit asan analyze fuzz-short integration security-check vm man-check examples-check \
+checks: format-check unit asan analyze fuzz-short integration security-check vm man-check examples-check \
 	pam-check e2e build-check vm-systemd protections-check
 
 man-check: | deps-man

@@ -145,7 +145,8 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 	}
 	if (d == SANDSH_DECIDE_PASS || d == SANDSH_DECIDE_UNCONFINED) {
 		if (o.debug && d == SANDSH_DECIDE_UNCONFINED)
-			pam_syslog(pamh, LOG_DEBUG, "%s: sandbox = false, session left alone", s.user.name);
+			pam_syslog(pamh, LOG_DEBUG, "%s: sandbox = false, session left alone",
+				   s.user.name);
 		sandsh_session_free(&s);
 		return PAM_IGNORE;
 	}
@@ -160,7 +161,8 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		return PAM_BUF_ERR;
 	}
 	if (items(pamh, &r, &e) < 0) {
-		sandsh_log(LOG_WARNING, "denied user=%s uid=%u reason=%s", s.user.name, (unsigned)s.user.uid, e.msg);
+		sandsh_log(LOG_WARNING, "denied user=%s uid=%u reason=%s", s.user.name,
+			   (unsigned)s.user.uid, e.msg);
 		pam_syslog(pamh, LOG_ERR, "session refused: %s", e.msg);
 		free(j);
 		sandsh_session_free(&s);

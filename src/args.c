@@ -51,7 +51,8 @@ int sandsh_args_parse(int argc, char *const argv[], const char *ssh_original_com
 			if (i + 1 >= argc)
 				return usage(e, "-c", "missing command");
 			if (i + 2 < argc)
-				return usage(e, argv[i + 2], "unexpected argument after -c COMMAND");
+				return usage(e, argv[i + 2],
+					     "unexpected argument after -c COMMAND");
 			a->mode = SANDSH_MODE_COMMAND;
 			a->command = argv[i + 1];
 			return 0;
@@ -77,7 +78,9 @@ int sandsh_args_parse(int argc, char *const argv[], const char *ssh_original_com
 			} else {
 				bool stop = !strcmp(opt, "--stop");
 				if (i + 1 >= argc)
-					return usage(e, opt, stop ? "missing user name or session id" : "missing user name");
+					return usage(e, opt,
+						     stop ? "missing user name or session id"
+							  : "missing user name");
 				if (i + 2 < argc)
 					return usage(e, argv[i + 2], "unexpected argument");
 				a->mode = stop ? SANDSH_MODE_STOP : SANDSH_MODE_EXPLAIN;

@@ -17,9 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup-internal.h"
 #include "sandsh/cgroup.h"
 #include "sandsh/fs.h"
-#include "cgroup-internal.h"
 
 #define CFS_PERIOD 100000
 
@@ -36,8 +36,8 @@ static void unescape(char *s)
 {
 	char *o = s;
 	for (char *p = s; *p; p++) {
-		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '7' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0' &&
-		    p[3] <= '7') {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '7' && p[2] >= '0' && p[2] <= '7' &&
+		    p[3] >= '0' && p[3] <= '7') {
 			*o++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
 			p += 3;
 		} else {
@@ -143,15 +143,17 @@ int sandsh_cgroup_detect(struct sandsh_cgroup *cg, bool need_cpu, bool need_memo
 	if (v2) {
 		char ctrls[512] = "";
 		int fd = open(v2, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0 && sandsh_cgroup_read_at(fd, "cgroup.controllers", ctrls, sizeof(ctrls)) == 0 &&
+		if (fd >= 0 &&
+		    sandsh_cgroup_read_at(fd, "cgroup.controllers", ctrls, sizeof(ctrls)) == 0 &&
 		    has_token(ctrls, "pids", " \n")) {
 			for (int c = 1; c < SANDSH_CG__COUNT; c++) {
 				bool need = c == SANDSH_CG_CPU ? need_cpu : need_memory;
 				if (need && !has_token(ctrls, ctrl_name[c], " \n")) {
-					sandsh_err_set(e, 0,
-						       "cgroup: the %s controller is not available in cgroup v2 at %s "
-						       "(needed for %s_max)",
-						       ctrl_name[c], v2, ctrl_name[c]);
+					sandsh_err_set(
+						e, 0,
+						"cgroup: the %s controller is not available in cgroup v2 at %s "
+						"(needed for %s_max)",
+						ctrl_name[c], v2, ctrl_name[c]);
 					close(fd);
 					goto fail;
 				}
@@ -168,7 +170,9 @@ int sandsh_cgroup_detect(struct sandsh_cgroup *cg, bool need_cpu, bool need_memo
 			close(fd);
 	}
 	if (!v1[SANDSH_CG_PIDS]) {
-		sandsh_err_set(e, 0, "cgroup: no pids controller (need cgroup v2 with pids, or a v1 pids hierarchy)");
+		sandsh_err_set(
+			e, 0,
+			"cgroup: no pids controller (need cgroup v2 with pids, or a v1 pids hierarchy)");
 		goto fail;
 	}
 	if ((need_cpu && !v1[SANDSH_CG_CPU]) || (need_memory && !v1[SANDSH_CG_MEMORY])) {
@@ -205,7 +209,7 @@ fail:
  * mounted. c names the loop variable the macro declares, so it cannot be
  * parenthesized. */
 /* NOLINTBEGIN(bugprone-macro-parentheses) */
-#define FOR_EACH_MOUNT(cg, c)                                                   \
+#define FOR_EACH_MOUNT(cg, c)                                                 \
 	for (int c = 0; c < ((cg)->version == 2 ? 1 : SANDSH_CG__COUNT); c++) \
 		if ((cg)->mount_fd[c] >= 0)
 /* NOLINTEND(bugprone-macro-parentheses) */
@@ -239,7 +243,8 @@ static int make_path(const struct sandsh_cgroup *cg, int c, const char *rel, con
 	for (;;) {
 		if (enable) {
 			char ctl[4200];
-			snprintf(ctl, sizeof(ctl), "%s%scgroup.subtree_control", path, len ? "/" : "");
+			snprintf(ctl, sizeof(ctl), "%s%scgroup.subtree_control", path,
+				 len ? "/" : "");
 			if (write_at(cg->mount_fd[c], cg->mount[c], ctl, enable, e) < 0)
 				return -1;
 		}
@@ -323,7 +328,8 @@ static int set_limits(const struct sandsh_cgroup *cg, const struct sandsh_policy
 		/* Reset a limit an earlier policy set, where the controller is on. */
 		if (cpu || has_token(ctrls, "cpu", " \n")) {
 			if (cpu)
-				snprintf(val, sizeof(val), "%ld %d", (long)p->cpu_max_pct * CFS_PERIOD / 100, CFS_PERIOD);
+				snprintf(val, sizeof(val), "%ld %d",
+					 (long)p->cpu_max_pct * CFS_PERIOD / 100, CFS_PERIOD);
 			else
 				snprintf(val, sizeof(val), "max %d", CFS_PERIOD);
 			if (limit(cg, SANDSH_CG_CPU, "cpu.max", val, e) < 0)
@@ -343,7 +349,8 @@ static int set_limits(const struct sandsh_cgroup *cg, const struct sandsh_policy
 		snprintf(val, sizeof(val), "%d", CFS_PERIOD);
 		if (limit(cg, SANDSH_CG_CPU, "cpu.cfs_period_us", val, e) < 0)
 			return -1;
-		snprintf(val, sizeof(val), "%ld", cpu ? (long)p->cpu_max_pct * CFS_PERIOD / 100 : -1L);
+		snprintf(val, sizeof(val), "%ld",
+			 cpu ? (long)p->cpu_max_pct * CFS_PERIOD / 100 : -1L);
 		if (limit(cg, SANDSH_CG_CPU, "cpu.cfs_quota_us", val, e) < 0)
 			return -1;
 	}
@@ -390,10 +397,11 @@ static int check_self(const struct sandsh_cgroup *cg, struct sandsh_err *e)
 		if (strlen(path) <= strlen(cg->unified))
 			return 0;
 		if (stat(path, &st) == 0 && st.st_uid != 0)
-			return sandsh_err_set(e, 0,
-					      "cgroup: started in %s, which uid %u controls (it could freeze the "
-					      "supervisor); session refused",
-					      path, (unsigned)st.st_uid);
+			return sandsh_err_set(
+				e, 0,
+				"cgroup: started in %s, which uid %u controls (it could freeze the "
+				"supervisor); session refused",
+				path, (unsigned)st.st_uid);
 		slash = strrchr(path, '/');
 		if (!slash)
 			return 0;
@@ -438,7 +446,8 @@ int sandsh_cgroup_prepare(struct sandsh_cgroup *cg, int run_fd, const struct san
 		goto fail;
 	active = collect(cg);
 	if (p->max_sessions > 0 && active >= p->max_sessions) {
-		sandsh_err_deny(e, "session refused: too many sessions (max_sessions %ld)", p->max_sessions);
+		sandsh_err_deny(e, "session refused: too many sessions (max_sessions %ld)",
+				p->max_sessions);
 		snprintf(e->log, sizeof(e->log), "max_sessions reached (%ld active)", active);
 		goto fail_release;
 	}
@@ -453,7 +462,8 @@ int sandsh_cgroup_prepare(struct sandsh_cgroup *cg, int run_fd, const struct san
 	if (set_limits(cg, p, e) < 0)
 		goto fail_release;
 	if (cg->version == 2) {
-		cg->leaf_fd = openat(cg->mount_fd[0], cg->leaf_rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		cg->leaf_fd = openat(cg->mount_fd[0], cg->leaf_rel,
+				     O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (cg->leaf_fd < 0) {
 			sandsh_err_set(e, errno, "cgroup: open %s/%s", cg->mount[0], cg->leaf_rel);
 			goto fail_release;
@@ -468,7 +478,8 @@ fail:
 	return -1;
 }
 
-static int move_pid(struct sandsh_cgroup *cg, int c, const char *rel, pid_t pid, struct sandsh_err *e)
+static int move_pid(struct sandsh_cgroup *cg, int c, const char *rel, pid_t pid,
+		    struct sandsh_err *e)
 {
 	char path[4200], val[32];
 
@@ -521,7 +532,8 @@ int sandsh_cgroup_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, struc
 		free(cg->origin[c]);
 		cg->origin[c] = current_cgroup(cg, c, caller);
 		if (!cg->origin[c]) {
-			rc = sandsh_err_set(e, 0, "cgroup: cannot tell where process %d is", (int)caller);
+			rc = sandsh_err_set(e, 0, "cgroup: cannot tell where process %d is",
+					    (int)caller);
 			break;
 		}
 		cg->caller = caller;
@@ -583,8 +595,9 @@ void sandsh_cgroup_release(struct sandsh_cgroup *cg)
 	FOR_EACH_MOUNT(cg, c)
 	{
 		/* The last exiting tasks may still be leaving the cgroup. */
-		for (int i = 0; i < 200 && unlinkat(cg->mount_fd[c], cg->leaf_rel, AT_REMOVEDIR) < 0 &&
-				errno == EBUSY;
+		for (int i = 0;
+		     i < 200 && unlinkat(cg->mount_fd[c], cg->leaf_rel, AT_REMOVEDIR) < 0 &&
+		     errno == EBUSY;
 		     i++)
 			sleep_ms(5);
 		/* Fails while other sessions of the user live. */
@@ -593,8 +606,8 @@ void sandsh_cgroup_release(struct sandsh_cgroup *cg)
 	sandsh_cgroup_free(cg);
 }
 
-int sandsh_cgroup_attach(struct sandsh_cgroup *cg, const char *leaf_rel, const char *unit, pid_t pid,
-			 bool caller, struct sandsh_err *e)
+int sandsh_cgroup_attach(struct sandsh_cgroup *cg, const char *leaf_rel, const char *unit,
+			 pid_t pid, bool caller, struct sandsh_err *e)
 {
 	if (sandsh_cgroup_detect(cg, false, false, e) < 0)
 		return -1;
@@ -610,7 +623,8 @@ int sandsh_cgroup_attach(struct sandsh_cgroup *cg, const char *leaf_rel, const c
 			free(cg->origin[c]);
 			cg->origin[c] = current_cgroup(cg, c, pid);
 			if (!cg->origin[c])
-				return sandsh_err_set(e, 0, "cgroup: cannot tell where process %d is", (int)pid);
+				return sandsh_err_set(
+					e, 0, "cgroup: cannot tell where process %d is", (int)pid);
 			cg->caller = pid;
 		}
 		if (move_pid(cg, c, cg->leaf_rel, pid, e) < 0)

@@ -52,7 +52,8 @@ static bool name_ok(const char *s, size_t len)
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '_'))
 			return false;
 	}
 	return true;
@@ -77,7 +78,8 @@ bool sandsh_env_value_ok(const char *name, const char *value)
 	/* glibc loads locale, terminfo and zone files named by these values. */
 	if (locale && (strchr(value, '/') || strstr(value, "..") || strchr(value, '%')))
 		return false;
-	if (!strcmp(name, "TZ") && (value[0] == ':' || value[0] == '/' || strstr(value, "..") || strchr(value, '%')))
+	if (!strcmp(name, "TZ") &&
+	    (value[0] == ':' || value[0] == '/' || strstr(value, "..") || strchr(value, '%')))
 		return false;
 	return true;
 }

@@ -1,12 +1,12 @@
 /* Root-trusted path walks (SECURITY 6): policy files and rootfs directories.
  * Runs as euid 0 in the outer process, before any namespace is created. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/file.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -78,7 +78,7 @@ static int walk_parents(char *copy, const char *path, char **leaf, struct sandsh
 		}
 		if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
 			sandsh_err_set(e, 0, "%s: component %s is %s", path, comps[i],
-				       S_ISLNK(st.st_mode)  ? "a symbolic link"
+				       S_ISLNK(st.st_mode)    ? "a symbolic link"
 				       : !S_ISDIR(st.st_mode) ? "not a directory"
 				       : st.st_uid != 0       ? "not owned by root"
 							      : "writable by group or others");
@@ -137,7 +137,8 @@ int sandsh_fs_open_trusted_dir(const char *path, struct sandsh_err *e)
 	if (!S_ISDIR(st.st_mode)) {
 		close(fd);
 		return sandsh_err_set(e, 0, "%s: %s", path,
-				      S_ISLNK(st.st_mode) ? "is a symbolic link" : "not a directory");
+				      S_ISLNK(st.st_mode) ? "is a symbolic link"
+							  : "not a directory");
 	}
 	if (check_owner(path, &st, e) < 0) {
 		close(fd);
@@ -295,10 +296,12 @@ int sandsh_fs_lock(int run_fd, const char *name, struct sandsh_err *e)
 	 * anything the user controls while they hold one. Still, do not wait
 	 * forever. Many sessions of one user starting at once queue here: a
 	 * blocking wait hands the lock on at once. */
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0 || (errno == EWOULDBLOCK && lock_wait(fd, SANDSH_LOCK_WAIT_S) == 0))
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 ||
+	    (errno == EWOULDBLOCK && lock_wait(fd, SANDSH_LOCK_WAIT_S) == 0))
 		return fd;
 	if (errno == EWOULDBLOCK)
-		sandsh_err_set(e, 0, "%s/%s: busy for %d s", SANDSH_RUNDIR, name, SANDSH_LOCK_WAIT_S);
+		sandsh_err_set(e, 0, "%s/%s: busy for %d s", SANDSH_RUNDIR, name,
+			       SANDSH_LOCK_WAIT_S);
 	else
 		sandsh_err_set(e, errno, "lock %s/%s", SANDSH_RUNDIR, name);
 	close(fd);

@@ -4,11 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <unistd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sandsh/hygiene.h"
 
@@ -79,7 +79,8 @@ int sandsh_hygiene(struct sandsh_saved *saved, struct sandsh_err *e)
 	 * CPU limit (SIGXCPU, SIGKILL) or a small stack (SIGSEGV) anywhere. */
 	if (lift_limit(RLIMIT_FSIZE, 1024 * 1024,
 		       "resource limits: the file size limit is too small for sandsh", e) < 0 ||
-	    lift_limit(RLIMIT_CPU, 60, "resource limits: the CPU time limit is too small for sandsh", e) < 0 ||
+	    lift_limit(RLIMIT_CPU, 60,
+		       "resource limits: the CPU time limit is too small for sandsh", e) < 0 ||
 	    lift_limit(RLIMIT_STACK, 256 * 1024,
 		       "resource limits: the stack size limit is too small for sandsh", e) < 0)
 		return -1;
@@ -105,7 +106,8 @@ int sandsh_hygiene_detached(struct sandsh_err *e)
 		return sandsh_err_set(e, errno, "CPU affinity");
 	/* Up to 65536, or at least the soft limit up to the hard one. */
 	if (setrlimit(RLIMIT_NOFILE, &nofile) < 0 &&
-	    (getrlimit(RLIMIT_NOFILE, &nofile) < 0 || (nofile.rlim_cur = nofile.rlim_max, setrlimit(RLIMIT_NOFILE, &nofile)) < 0))
+	    (getrlimit(RLIMIT_NOFILE, &nofile) < 0 ||
+	     (nofile.rlim_cur = nofile.rlim_max, setrlimit(RLIMIT_NOFILE, &nofile)) < 0))
 		return sandsh_err_set(e, errno, "descriptor limit");
 	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
@@ -127,8 +129,9 @@ int sandsh_std_fds_ok(struct sandsh_err *e)
 		if (fl < 0 || fstat(fd, &st) < 0)
 			return sandsh_err_set(e, errno, "invocation: standard %s", names[fd]);
 		if ((fl & O_PATH) || S_ISDIR(st.st_mode))
-			return sandsh_err_set(e, 0, "invocation: standard %s is %s, session refused", names[fd],
-					      S_ISDIR(st.st_mode) ? "a directory" : "an O_PATH descriptor");
+			return sandsh_err_set(
+				e, 0, "invocation: standard %s is %s, session refused", names[fd],
+				S_ISDIR(st.st_mode) ? "a directory" : "an O_PATH descriptor");
 	}
 	return 0;
 }

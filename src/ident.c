@@ -104,7 +104,8 @@ static int fill(const struct passwd *pw, struct sandsh_user *u, struct sandsh_er
 	for (size_t i = 0; i < u->n_gids; i++) {
 		int rc = group_name(u->gids[i], &u->group_names[i]);
 		if (rc < 0)
-			return sandsh_err_set(e, -rc, "group %u of %s", (unsigned)u->gids[i], u->name);
+			return sandsh_err_set(e, -rc, "group %u of %s", (unsigned)u->gids[i],
+					      u->name);
 	}
 	if (u->group_names[0])
 		u->group = strdup(u->group_names[0]);
@@ -132,7 +133,8 @@ static int lookup(uid_t uid, const char *name, struct sandsh_user *u, struct san
 			return sandsh_err_set(e, ENOMEM, "user lookup");
 		}
 		buf = nb;
-		rc = name ? getpwnam_r(name, &pw, buf, len, &res) : getpwuid_r(uid, &pw, buf, len, &res);
+		rc = name ? getpwnam_r(name, &pw, buf, len, &res)
+			  : getpwuid_r(uid, &pw, buf, len, &res);
 		if (rc != ERANGE || len >= NSS_BUF_MAX)
 			break;
 		len *= 2;
@@ -140,8 +142,10 @@ static int lookup(uid_t uid, const char *name, struct sandsh_user *u, struct san
 	if (rc != 0 || !res) {
 		free(buf);
 		if (name)
-			return sandsh_err_set(e, rc, "user %s: %s", name, rc ? "lookup failed" : "no such user");
-		return sandsh_err_set(e, rc, "uid %u: %s", (unsigned)uid, rc ? "lookup failed" : "not in the user database");
+			return sandsh_err_set(e, rc, "user %s: %s", name,
+					      rc ? "lookup failed" : "no such user");
+		return sandsh_err_set(e, rc, "uid %u: %s", (unsigned)uid,
+				      rc ? "lookup failed" : "not in the user database");
 	}
 	rc = fill(&pw, u, e);
 	free(buf);

@@ -27,13 +27,15 @@
 
 void sandsh_init_forwarded_signals(sigset_t *set)
 {
-	static const int forwarded[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+	static const int forwarded[] = { SIGHUP,  SIGINT,  SIGTERM, SIGQUIT,
+					 SIGUSR1, SIGUSR2, SIGWINCH };
 
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 		sigaddset(set, forwarded[i]);
 }
 
-__attribute__((noreturn)) static void report(const struct sandsh_launch *l, const struct sandsh_err *e)
+__attribute__((noreturn)) static void report(const struct sandsh_launch *l,
+					     const struct sandsh_err *e)
 {
 	struct sandsh_report r;
 
@@ -105,7 +107,8 @@ __attribute__((noreturn)) static void exec_command(const struct sandsh_launch *l
 	execve(l->exec_path, l->argv, l->envp);
 	err = errno;
 	sandsh_err_set(&e, err, "%s", l->exec_path);
-	e.status = (err == ENOENT || err == ENOTDIR || err == ELOOP) ? SANDSH_EXIT_NOTFOUND : SANDSH_EXIT_NOEXEC;
+	e.status = (err == ENOENT || err == ENOTDIR || err == ELOOP) ? SANDSH_EXIT_NOTFOUND
+								     : SANDSH_EXIT_NOEXEC;
 	report(l, &e);
 }
 
@@ -166,17 +169,14 @@ void sandsh_init_main(const struct sandsh_launch *l)
 		report(l, &e);
 	}
 	switch (read(l->sync_fd, &go, 1)) {
-	case 1:
-		break;
-	case 0:
-		_exit(SANDSH_EXIT_FAILURE); /* the supervisor is gone */
-	default:
-		sandsh_err_set(&e, errno, "wait for the start signal");
-		report(l, &e);
+	case 1: break;
+	case 0: _exit(SANDSH_EXIT_FAILURE); /* the supervisor is gone */
+	default: sandsh_err_set(&e, errno, "wait for the start signal"); report(l, &e);
 	}
 
 	if (l->confined) {
-		prctl(PR_SET_NAME, l->mode == SANDSH_PID1_HOLD ? "sandsh-holder" : "sandsh-init", 0, 0, 0);
+		prctl(PR_SET_NAME, l->mode == SANDSH_PID1_HOLD ? "sandsh-holder" : "sandsh-init", 0,
+		      0, 0);
 		/* Placed in the leaf by now: make it the root of what the session
 		 * sees of cgroups, not the host's paths. */
 		if (unshare(CLONE_NEWCGROUP) < 0) {
@@ -190,8 +190,9 @@ void sandsh_init_main(const struct sandsh_launch *l)
 	/* The shell's PID 1 becomes the user, as its command will be (the
 	 * outer process enforces the session's end); a holder stays root, so
 	 * nothing the user runs can stop it. */
-	if ((l->mode == SANDSH_PID1_HOLD ? sandsh_priv_hold(l->policy, &e)
-					 : sandsh_priv_drop(l->user, l->policy, l->confined, &e)) < 0)
+	if ((l->mode == SANDSH_PID1_HOLD
+		     ? sandsh_priv_hold(l->policy, &e)
+		     : sandsh_priv_drop(l->user, l->policy, l->confined, &e)) < 0)
 		report(l, &e);
 	/* Changing credentials cleared the parent-death signal: set it again,
 	 * then make sure the parent did not die in between. */
@@ -223,8 +224,8 @@ void sandsh_init_main(const struct sandsh_launch *l)
 		 * makes system calls and writes its own stack (exec_command resets
 		 * every handler before it unblocks a signal; rlimits, umask, cwd
 		 * and dispositions are its own). */
-		child = clone(command_main, command_stack + sizeof(command_stack), CLONE_VM | CLONE_VFORK | SIGCHLD,
-			      (void *)l);
+		child = clone(command_main, command_stack + sizeof(command_stack),
+			      CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)l);
 		if (child < 0) {
 			sandsh_err_set(&e, errno, "fork the command");
 			report(l, &e);
@@ -279,13 +280,9 @@ void sandsh_init_join_main(const struct sandsh_launch *l, int pid1_fd)
 	}
 	close(pid1_fd);
 	switch (read(l->sync_fd, &go, 1)) {
-	case 1:
-		break;
-	case 0:
-		_exit(SANDSH_EXIT_FAILURE);
-	default:
-		sandsh_err_set(&e, errno, "wait for the start signal");
-		report(l, &e);
+	case 1: break;
+	case 0: _exit(SANDSH_EXIT_FAILURE);
+	default: sandsh_err_set(&e, errno, "wait for the start signal"); report(l, &e);
 	}
 	if (sandsh_priv_drop(l->user, l->policy, true, &e) < 0)
 		report(l, &e);

@@ -55,7 +55,9 @@ static int single_threaded(int proc_fd, struct sandsh_err *e)
 	if (!t)
 		return sandsh_err_set(e, 0, "read /proc/self/status: no thread count");
 	if (strncmp(t + 10, "1\n", 2))
-		return sandsh_err_set(e, 0, "the calling program has several threads; only a single-threaded caller can be placed");
+		return sandsh_err_set(
+			e, 0,
+			"the calling program has several threads; only a single-threaded caller can be placed");
 	return 0;
 }
 
@@ -107,8 +109,9 @@ static int restore(int saved[N_NS], int root_fd, int cwd_fd, struct sandsh_err *
 
 	for (size_t i = 0; i < N_NS; i++)
 		if (saved[i] >= 0 && setns(saved[i], 0) < 0 && rc == 0)
-			rc = sandsh_err_wrap(e, "and the caller's %s namespace could not be restored (%s)",
-					     ns_names[i], sandsh_strerror(errno));
+			rc = sandsh_err_wrap(
+				e, "and the caller's %s namespace could not be restored (%s)",
+				ns_names[i], sandsh_strerror(errno));
 	if (rc == 0 && (fchdir(root_fd) < 0 || chroot(".") < 0 || fchdir(cwd_fd) < 0))
 		rc = sandsh_err_wrap(e, "and the caller's root and cwd could not be restored (%s)",
 				     sandsh_strerror(errno));
@@ -179,8 +182,8 @@ out:
 	return rc;
 }
 
-int sandsh_session_pam_open(struct sandsh_session *s, struct sandsh_request *r, struct sandsh_joined *j,
-			    struct sandsh_err *e)
+int sandsh_session_pam_open(struct sandsh_session *s, struct sandsh_request *r,
+			    struct sandsh_joined *j, struct sandsh_err *e)
 {
 	int sv[2] = { -1, -1 }, pid1_fd = -1, st;
 	struct sandsh_msg m;
@@ -249,7 +252,8 @@ int sandsh_session_pam_open(struct sandsh_session *s, struct sandsh_request *r, 
 	j->persist = m.flags & SANDSH_MSG_F_PERSIST;
 	if (join(&s->p, j->proc_fd, pid1_fd, e) < 0) {
 		(void)!send(sv[0], (char[]){ SANDSH_MSG_ABORT }, 1, MSG_NOSIGNAL);
-		sandsh_log(LOG_ERR, "error user=%s uid=%u reason=%s", s->user.name, (unsigned)s->user.uid, e->msg);
+		sandsh_log(LOG_ERR, "error user=%s uid=%u reason=%s", s->user.name,
+			   (unsigned)s->user.uid, e->msg);
 		goto fail;
 	}
 	if (send(sv[0], (char[]){ SANDSH_MSG_JOINED }, 1, MSG_NOSIGNAL) != 1) {

@@ -20,11 +20,11 @@
  * through the pidfd, drops to the user, and only then looks up its home.
  * Runs as euid 0: the login's supervisor, or the keeper. */
 #include <errno.h>
-#include <stdint.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,9 +78,11 @@ static void digest(const struct sandsh_session *s, char out[17])
 	FILE *f = open_memstream(&text, &len);
 
 	if (f) {
-		fprintf(f, "%s|%d|%s|%ld|%lld|%d|%ld|%ld|%d|%d|%d|%d|%ld|", p->rootfs ? p->rootfs : "", p->readonly_root,
-			p->hostname ? p->hostname : "", p->pids_max, (long long)p->memory_max, p->cpu_max_pct,
-			p->max_sessions, p->timeout, (int)p->net, p->ipc, (int)p->passwd, p->seccomp, p->linger);
+		fprintf(f, "%s|%d|%s|%ld|%lld|%d|%ld|%ld|%d|%d|%d|%d|%ld|",
+			p->rootfs ? p->rootfs : "", p->readonly_root,
+			p->hostname ? p->hostname : "", p->pids_max, (long long)p->memory_max,
+			p->cpu_max_pct, p->max_sessions, p->timeout, (int)p->net, p->ipc,
+			(int)p->passwd, p->seccomp, p->linger);
 		for (size_t i = 0; i < p->n_mounts; i++)
 			fprintf(f, "%d,%s,%s,%d,%llu;", (int)p->mounts[i].type,
 				p->mounts[i].source ? p->mounts[i].source : "", p->mounts[i].target,
@@ -116,7 +118,8 @@ static void arm(int fd, long ms, long interval_ms)
 {
 	struct itimerspec its = {
 		.it_value = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L },
-		.it_interval = { .tv_sec = interval_ms / 1000, .tv_nsec = (interval_ms % 1000) * 1000000L },
+		.it_interval = { .tv_sec = interval_ms / 1000,
+				 .tv_nsec = (interval_ms % 1000) * 1000000L },
 	};
 	timerfd_settime(fd, 0, &its, NULL);
 }
@@ -147,7 +150,8 @@ static void welcome(struct keeper *k, int conn)
 	if (k->n_logins >= MAX_LOGINS ||
 	    (p->max_sessions > 0 && (long)k->n_logins >= p->max_sessions)) {
 		m.status = SANDSH_EXIT_DENIED;
-		snprintf(m.msg, sizeof(m.msg), "session refused: too many sessions (max_sessions %ld)", p->max_sessions);
+		snprintf(m.msg, sizeof(m.msg),
+			 "session refused: too many sessions (max_sessions %ld)", p->max_sessions);
 		sandsh_msg_send(conn, &m, NULL, 0);
 		close(conn);
 		return;
@@ -288,7 +292,8 @@ static void keeper_loop(struct keeper *k)
 		if (fds[2].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(k->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
-			    (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP || si.ssi_signo == SIGINT)) {
+			    (si.ssi_signo == SIGTERM || si.ssi_signo == SIGHUP ||
+			     si.ssi_signo == SIGINT)) {
 				k->stopped = true;
 				end_softly(k);
 			}
@@ -301,14 +306,15 @@ static void keeper_loop(struct keeper *k)
 			k->killed = true;
 			kill_pid1(k);
 		}
-		if ((fds[5].revents & POLLIN) && read(k->linger_fd, &ticks, sizeof(ticks)) > 0 && !k->n_logins &&
-		    close_door(k, true))
+		if ((fds[5].revents & POLLIN) && read(k->linger_fd, &ticks, sizeof(ticks)) > 0 &&
+		    !k->n_logins && close_door(k, true))
 			end_softly(k);
 		/* Only PID 1 left (the keeper itself may be in the leaf: systemd's
 		 * scope), and no login: nothing to wait for. While ending, the
 		 * same means the grace period can stop short. */
 		if ((fds[6].revents & POLLIN) && read(k->check_fd, &ticks, sizeof(ticks)) > 0 &&
-		    (k->ending || !k->n_logins) && sandsh_cgroup_others(&k->cg, k->pid1, getpid()) == 0 &&
+		    (k->ending || !k->n_logins) &&
+		    sandsh_cgroup_others(&k->cg, k->pid1, getpid()) == 0 &&
 		    (k->ending || close_door(k, true))) {
 			arm(k->check_fd, 0, 0);
 			kill_pid1(k);
@@ -327,7 +333,8 @@ static int make_socket(struct keeper *k, struct sandsh_err *e)
 		return sandsh_err_set(e, errno, "socket");
 	/* A stale socket of a keeper that died: the creator holds the lock. */
 	unlink(sa.sun_path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(sa.sun_path, 0600) < 0 || listen(fd, 128) < 0) {
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(sa.sun_path, 0600) < 0 ||
+	    listen(fd, 128) < 0) {
 		sandsh_err_set(e, errno, "listen on %s", sa.sun_path);
 		close(fd);
 		return -1;
@@ -337,8 +344,8 @@ static int make_socket(struct keeper *k, struct sandsh_err *e)
 
 /* The keeper's life: builds the sandbox, tells the creating login (on
  * ready_sock) that it may connect, serves logins, ends, cleans up. */
-__attribute__((noreturn)) static void keeper_main(struct sandsh_session *s, struct sandsh_launch *l, int run_fd,
-						 int ready_sock)
+__attribute__((noreturn)) static void keeper_main(struct sandsh_session *s, struct sandsh_launch *l,
+						  int run_fd, int ready_sock)
 {
 	struct keeper k = { .s = s, .run_fd = run_fd, .listen_fd = -1, .pid1_fd = -1, .sfd = -1 };
 	struct sandsh_err e = { 0 };
@@ -348,7 +355,9 @@ __attribute__((noreturn)) static void keeper_main(struct sandsh_session *s, stru
 	sigset_t set;
 	pid_t pid;
 
-	k.cg = (struct sandsh_cgroup){ .leaf_fd = -1, .lock_fd = -1, .run_fd = -1, .mount_fd = { -1, -1, -1 } };
+	k.cg = (struct sandsh_cgroup){
+		.leaf_fd = -1, .lock_fd = -1, .run_fd = -1, .mount_fd = { -1, -1, -1 }
+	};
 	sandsh_registry_new_id(k.id);
 	digest(s, k.digest);
 	clock_gettime(CLOCK_MONOTONIC, &k.t0);
@@ -362,17 +371,19 @@ __attribute__((noreturn)) static void keeper_main(struct sandsh_session *s, stru
 	k.linger_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	k.check_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (k.timeout_fd < 0 || k.kill_fd < 0 || k.linger_fd < 0 || k.check_fd < 0 ||
-	    sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (k.sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0 ||
-	    pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(report_pipe, O_CLOEXEC) < 0) {
+	    sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
+	    (k.sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0 || pipe2(sync_pipe, O_CLOEXEC) < 0 ||
+	    pipe2(report_pipe, O_CLOEXEC) < 0) {
 		sandsh_err_set(&e, errno, "keeper set-up");
 		goto out;
 	}
 	l->sync_fd = sync_pipe[0];
 	l->report_fd = report_pipe[1];
-	if (sandsh_cgroup_prepare(&k.cg, run_fd, sandsh_policy_settings(s->pf), p, s->user.uid, k.id, &e) < 0)
+	if (sandsh_cgroup_prepare(&k.cg, run_fd, sandsh_policy_settings(s->pf), p, s->user.uid,
+				  k.id, &e) < 0)
 		goto out;
-	sandsh_log(LOG_NOTICE, "sandbox open id=%s user=%s uid=%u rootfs=%s pids_max=%ld", k.id, s->user.name,
-		   (unsigned)s->user.uid, p->rootfs, p->pids_max);
+	sandsh_log(LOG_NOTICE, "sandbox open id=%s user=%s uid=%u rootfs=%s pids_max=%ld", k.id,
+		   s->user.name, (unsigned)s->user.uid, p->rootfs, p->pids_max);
 	opened = true;
 	pid = sandsh_ns_clone(p, true, k.cg.leaf_fd, &k.pid1_fd, &e);
 	if (pid < 0)
@@ -402,8 +413,13 @@ __attribute__((noreturn)) static void keeper_main(struct sandsh_session *s, stru
 		goto kill;
 	{
 		struct sandsh_session_info info = {
-			.uid = s->user.uid, .user = s->user.name, .pid = getpid(), .started = (long long)time(NULL),
-			.tty = "-", .leaf_rel = k.cg.leaf_rel ? k.cg.leaf_rel : "-", .sandbox = "*",
+			.uid = s->user.uid,
+			.user = s->user.name,
+			.pid = getpid(),
+			.started = (long long)time(NULL),
+			.tty = "-",
+			.leaf_rel = k.cg.leaf_rel ? k.cg.leaf_rel : "-",
+			.sandbox = "*",
 		};
 		memcpy(info.id, k.id, sizeof(info.id));
 		sandsh_registry_add(run_fd, &info, &(struct sandsh_err){ 0 });
@@ -427,7 +443,8 @@ __attribute__((noreturn)) static void keeper_main(struct sandsh_session *s, stru
 		if (k.timed_out || k.stopped)
 			status = k.killed ? 128 + SIGKILL : 128 + SIGTERM;
 		else if (k.ending)
-			status = k.killed ? 128 + SIGKILL : 0; /* no login left: nothing running, or linger */
+			status = k.killed ? 128 + SIGKILL
+					  : 0; /* no login left: nothing running, or linger */
 	}
 	goto closed;
 kill:
@@ -441,8 +458,9 @@ closed:
 	sandsh_registry_remove(run_fd, k.id);
 out:
 	if (opened)
-		sandsh_log(LOG_NOTICE, "sandbox close id=%s user=%s status=%d duration_ms=%ld", k.id, s->user.name,
-			   status >= 0 ? status : SANDSH_EXIT_FAILURE, sandsh_elapsed_ms(&k.t0));
+		sandsh_log(LOG_NOTICE, "sandbox close id=%s user=%s status=%d duration_ms=%ld",
+			   k.id, s->user.name, status >= 0 ? status : SANDSH_EXIT_FAILURE,
+			   sandsh_elapsed_ms(&k.t0));
 	sandsh_cgroup_release(&k.cg);
 	if (e.status)
 		sandsh_session_log_failure(s, &e);
@@ -453,7 +471,8 @@ out:
 
 /* Starts the keeper (detached: a grandchild in a session of its own) and
  * waits until its sandbox is ready. The caller holds the sandbox lock. */
-static int start_keeper(struct sandsh_session *s, struct sandsh_launch *l, int run_fd, struct sandsh_err *e)
+static int start_keeper(struct sandsh_session *s, struct sandsh_launch *l, int run_fd,
+			struct sandsh_err *e)
 {
 	int sv[2], st, n;
 	struct sandsh_msg m;
@@ -480,7 +499,8 @@ static int start_keeper(struct sandsh_session *s, struct sandsh_launch *l, int r
 			_exit(1);
 		/* Nothing of the login that made it: not its terminal, its
 		 * signals, its limits (its lock fds are closed above). */
-		if (sandsh_hygiene(NULL, &he) < 0 || sandsh_hygiene_detached(&he) < 0 || chdir("/") < 0)
+		if (sandsh_hygiene(NULL, &he) < 0 || sandsh_hygiene_detached(&he) < 0 ||
+		    chdir("/") < 0)
 			_exit(1);
 		sandsh_log_open(sandsh_policy_settings(s->pf)->log_facility);
 		keeper_main(s, l, 4, 3);
@@ -527,7 +547,8 @@ static int connect_keeper(uid_t uid, struct conn *c, struct sandsh_err *e)
 	}
 	/* The socket lives in root's 0700 directory; its owner must be root. */
 	if (getsockopt(c->sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0 ||
-	    sandsh_wait_readable(c->sock, -1, -1, 30) != 1 || (n = sandsh_msg_recv(c->sock, &c->m, fds, 2)) < 0) {
+	    sandsh_wait_readable(c->sock, -1, -1, 30) != 1 ||
+	    (n = sandsh_msg_recv(c->sock, &c->m, fds, 2)) < 0) {
 		close(c->sock);
 		c->sock = -1;
 		return sandsh_err_set(e, 0, "the sandbox keeper did not answer");
@@ -553,8 +574,8 @@ static int connect_keeper(uid_t uid, struct conn *c, struct sandsh_err *e)
 
 /* The user's sandbox: joined if it exists, made otherwise. Under the
  * user's sandbox lock, held only by supervisors and keepers (root). */
-static int find_or_make(struct sandsh_session *s, struct sandsh_launch *l, int run_fd, struct conn *c,
-			struct sandsh_err *e)
+static int find_or_make(struct sandsh_session *s, struct sandsh_launch *l, int run_fd,
+			struct conn *c, struct sandsh_err *e)
 {
 	int lock = sandbox_lock(run_fd, s->user.uid, e), rc = -1;
 	char mine[17];
@@ -585,8 +606,11 @@ static int find_or_make(struct sandsh_session *s, struct sandsh_launch *l, int r
 		if (c->leaf_fd >= 0)
 			close(c->leaf_fd);
 		c->sock = c->pid1_fd = c->leaf_fd = -1;
-		sandsh_err_set(e, 0, "sandbox: %s's policy changed since the sandbox started; session refused "
-				     "until it ends (sandsh --stop %s)", s->user.name, s->user.name);
+		sandsh_err_set(
+			e, 0,
+			"sandbox: %s's policy changed since the sandbox started; session refused "
+			"until it ends (sandsh --stop %s)",
+			s->user.name, s->user.name);
 		return -1;
 	}
 	return 0;
@@ -596,7 +620,8 @@ static int find_or_make(struct sandsh_session *s, struct sandsh_launch *l, int r
  * of this supervisor, as the shell's command always is), joins the rest
  * through PID 1's pidfd, drops to the user and execs. Returns its pidfd. */
 static int spawn_command(struct sandsh_session *s, struct sandsh_launch *l, struct conn *c,
-			 struct sandsh_cgroup *cg, int sync_pipe[2], int report_pipe[2], struct sandsh_err *e)
+			 struct sandsh_cgroup *cg, int sync_pipe[2], int report_pipe[2],
+			 struct sandsh_err *e)
 {
 	int pidfd = -1;
 	pid_t pid;
@@ -629,8 +654,12 @@ int sandsh_keeper_login(struct sandsh_session *s, struct sandsh_err *e)
 {
 	const struct sandsh_request *r = s->req;
 	const bool pam = r->via == SANDSH_VIA_PAM;
-	struct sandsh_cgroup cg = { .leaf_fd = -1, .lock_fd = -1, .run_fd = -1, .mount_fd = { -1, -1, -1 } };
-	struct sandsh_watch w = { .pidfd = -1, .sfd = -1, .caller_fd = pam ? r->caller_fd : -1,
+	struct sandsh_cgroup cg = {
+		.leaf_fd = -1, .lock_fd = -1, .run_fd = -1, .mount_fd = { -1, -1, -1 }
+	};
+	struct sandsh_watch w = { .pidfd = -1,
+				  .sfd = -1,
+				  .caller_fd = pam ? r->caller_fd : -1,
 				  .sock = pam ? r->sock : -1 };
 	struct sandsh_outcome o = { 0 };
 	struct conn c = { .sock = -1, .pid1_fd = -1, .leaf_fd = -1 };
@@ -647,8 +676,9 @@ int sandsh_keeper_login(struct sandsh_session *s, struct sandsh_err *e)
 	l.mode = SANDSH_PID1_HOLD;
 	sigemptyset(&set);
 	sandsh_init_forwarded_signals(&set);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (w.sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0 ||
-	    pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(report_pipe, O_CLOEXEC) < 0) {
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
+	    (w.sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0 || pipe2(sync_pipe, O_CLOEXEC) < 0 ||
+	    pipe2(report_pipe, O_CLOEXEC) < 0) {
 		sandsh_err_set(e, errno, "signals");
 		goto out;
 	}
@@ -671,15 +701,21 @@ int sandsh_keeper_login(struct sandsh_session *s, struct sandsh_err *e)
 	}
 	{
 		struct sandsh_session_info info = {
-			.uid = s->user.uid, .user = s->user.name, .pid = getpid(), .started = (long long)time(NULL),
-			.tty = r->tty ? r->tty : "none", .leaf_rel = c.m.leaf[0] ? c.m.leaf : "-", .sandbox = c.m.id,
+			.uid = s->user.uid,
+			.user = s->user.name,
+			.pid = getpid(),
+			.started = (long long)time(NULL),
+			.tty = r->tty ? r->tty : "none",
+			.leaf_rel = c.m.leaf[0] ? c.m.leaf : "-",
+			.sandbox = c.m.id,
 		};
 		memcpy(info.id, s->id, sizeof(info.id));
 		sandsh_registry_add(run_fd, &info, &(struct sandsh_err){ 0 });
 	}
 	if (pam) {
 		handed = true; /* told, success or not */
-		if (sandsh_give_to_caller(w.sock, s->id, SANDSH_MSG_F_PERSIST, c.pid1_fd, w.caller_fd, e) < 0)
+		if (sandsh_give_to_caller(w.sock, s->id, SANDSH_MSG_F_PERSIST, c.pid1_fd,
+					  w.caller_fd, e) < 0)
 			goto closed;
 	} else if (write(sync_pipe[1], "g", 1) != 1) {
 		sandsh_err_set(e, errno, "start the session");
@@ -696,8 +732,9 @@ int sandsh_keeper_login(struct sandsh_session *s, struct sandsh_err *e)
 closed:
 	sandsh_registry_remove(run_fd, s->id);
 	if (opened)
-		sandsh_log(LOG_NOTICE, "session close id=%s user=%s status=%d duration_ms=%ld", s->id, s->user.name,
-			   status >= 0 ? status : SANDSH_EXIT_FAILURE, sandsh_elapsed_ms(&t0));
+		sandsh_log(LOG_NOTICE, "session close id=%s user=%s status=%d duration_ms=%ld",
+			   s->id, s->user.name, status >= 0 ? status : SANDSH_EXIT_FAILURE,
+			   sandsh_elapsed_ms(&t0));
 out:
 	sandsh_cgroup_release(&cg); /* a PAM caller goes back; the leaf is the keeper's */
 	if (e->status == SANDSH_EXIT_FAILURE || e->status == SANDSH_EXIT_DENIED)

@@ -75,8 +75,8 @@ void sandsh_log(int priority, const char *fmt, ...)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
 	strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", localtime_r(&now, &tm));
-	n = snprintf(line, sizeof(line), "<%d>%s sandsh[%d]: %s", log_facility | LOG_PRI(priority), stamp,
-		     (int)getpid(), text);
+	n = snprintf(line, sizeof(line), "<%d>%s sandsh[%d]: %s", log_facility | LOG_PRI(priority),
+		     stamp, (int)getpid(), text);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line))
@@ -95,8 +95,9 @@ void sandsh_log_policy_error(const char *user, unsigned uid, const struct sandsh
 	if (!g)
 		sandsh_log(LOG_ERR, "error user=%s uid=%u reason=policy invalid", user, uid);
 	else if (g->line > 0)
-		sandsh_log(LOG_ERR, "error user=%s uid=%u reason=%s:%d: %s%s", user, uid, g->file, g->line,
-			   g->msg, more);
+		sandsh_log(LOG_ERR, "error user=%s uid=%u reason=%s:%d: %s%s", user, uid, g->file,
+			   g->line, g->msg, more);
 	else
-		sandsh_log(LOG_ERR, "error user=%s uid=%u reason=%s: %s%s", user, uid, g->file, g->msg, more);
+		sandsh_log(LOG_ERR, "error user=%s uid=%u reason=%s: %s%s", user, uid, g->file,
+			   g->msg, more);
 }

@@ -46,7 +46,8 @@ static void sanitize(struct sandsh_saved *saved)
 
 	for (int fd = 0; fd <= 2; fd++) {
 		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
-			int n = open("/dev/null", O_RDWR | O_NOCTTY); /* lands on fd; no O_CLOEXEC: 0-2 stay */
+			int n = open("/dev/null",
+				     O_RDWR | O_NOCTTY); /* lands on fd; no O_CLOEXEC: 0-2 stay */
 			if (n != fd)
 				_exit(SANDSH_EXIT_FAILURE);
 		}
@@ -65,7 +66,8 @@ static void check_privileges(void)
 	int fd;
 
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 0)
-		die(SANDSH_EXIT_FAILURE, "invocation: refusing to run under no_new_privs (nested sandbox?)");
+		die(SANDSH_EXIT_FAILURE,
+		    "invocation: refusing to run under no_new_privs (nested sandbox?)");
 	if (geteuid() != 0)
 		die(SANDSH_EXIT_FAILURE, "invocation: not installed setuid root");
 	fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -83,7 +85,8 @@ static void check_privileges(void)
 		/* NOLINTNEXTLINE(cert-err34-c) */
 		if (sscanf(map, " %lu %lu %lu", &inside, &outside, &count) != 3 || inside != 0 ||
 		    outside != 0 || count != 4294967295UL || strchr(map, '\n') != map + n - 1)
-			die(SANDSH_EXIT_FAILURE, "invocation: refusing to run inside a user namespace");
+			die(SANDSH_EXIT_FAILURE,
+			    "invocation: refusing to run inside a user namespace");
 	}
 }
 
@@ -199,7 +202,8 @@ static char *sshd_T(void)
 	for (;;) {
 		ssize_t n;
 		if (len + 4096 + 1 > cap) {
-			char *g = cap < 4 * 1024 * 1024 ? realloc(out, cap ? cap * 2 : 65536) : NULL;
+			char *g =
+				cap < 4 * 1024 * 1024 ? realloc(out, cap ? cap * 2 : 65536) : NULL;
 			if (!g)
 				break;
 			out = g;
@@ -329,7 +333,8 @@ static const char *from_addr(char **env, char *buf, size_t len)
  * given (/proc/self/environ keeps the original strings). */
 static const char *unsafe_env(void)
 {
-	static const char *const exact[] = { "BASH_ENV=", "ENV=", "GCONV_PATH=", "GLIBC_TUNABLES=", NULL };
+	static const char *const exact[] = { "BASH_ENV=", "ENV=", "GCONV_PATH=", "GLIBC_TUNABLES=",
+					     NULL };
 	static char name[64];
 	char *buf = NULL, *grown;
 	size_t len = 0, cap = 0;
@@ -362,7 +367,8 @@ static const char *unsafe_env(void)
 		len += (size_t)n;
 	}
 	close(fd);
-	for (char *v = buf; !found && v && v < buf + len; v += strnlen(v, (size_t)(buf + len - v)) + 1) {
+	for (char *v = buf; !found && v && v < buf + len;
+	     v += strnlen(v, (size_t)(buf + len - v)) + 1) {
 		bool hit = !strncmp(v, "LD_", 3) || !strncmp(v, "BASH_FUNC_", 10);
 		for (size_t i = 0; !hit && exact[i]; i++)
 			hit = !strncmp(v, exact[i], strlen(exact[i]));
@@ -392,7 +398,8 @@ static const char *forced_side_door(int argc, const struct sandsh_args *a, char 
 		return NULL;
 	v = unsafe_env();
 	if (v) {
-		snprintf(why, sizeof(why), "%s in the environment of the shell that started sandsh", v);
+		snprintf(why, sizeof(why), "%s in the environment of the shell that started sandsh",
+			 v);
 		return why;
 	}
 	f = open_memstream(&text, &len);
@@ -412,7 +419,8 @@ static const char *forced_side_door(int argc, const struct sandsh_args *a, char 
 		snprintf(where, sizeof(where), "%.*s", (int)strcspn(p + 11, " "), p + 11);
 		if (where[0] && where[strlen(where) - 1] == ':')
 			where[strlen(where) - 1] = '\0';
-		snprintf(why, sizeof(why), "%s reads the user's environment (pam_env user_readenv=1)", where);
+		snprintf(why, sizeof(why),
+			 "%s reads the user's environment (pam_env user_readenv=1)", where);
 		free(text);
 		return why;
 	}
@@ -445,7 +453,8 @@ int main(int argc, char **argv)
 	if (!req.env || clearenv() != 0)
 		die(SANDSH_EXIT_FAILURE, "environment: out of memory");
 
-	if (sandsh_args_parse(argc, argv, sandsh_env_get(req.env, "SSH_ORIGINAL_COMMAND"), req.uid == 0, &a, &e) < 0)
+	if (sandsh_args_parse(argc, argv, sandsh_env_get(req.env, "SSH_ORIGINAL_COMMAND"),
+			      req.uid == 0, &a, &e) < 0)
 		die(SANDSH_EXIT_FAILURE, e.msg);
 	if (a.mode == SANDSH_MODE_HELP) {
 		usage();
@@ -466,22 +475,21 @@ int main(int argc, char **argv)
 			/* Root checking a draft by a relative name; the walk from "/"
 			 * still applies to every component. */
 			char cwd[4096], *abs = NULL;
-			if (!getcwd(cwd, sizeof(cwd)) || asprintf(&abs, "%s/%s", cwd, a.operand) < 0)
+			if (!getcwd(cwd, sizeof(cwd)) ||
+			    asprintf(&abs, "%s/%s", cwd, a.operand) < 0)
 				die(SANDSH_EXIT_FAILURE, "--check: cannot resolve a relative path");
 			return do_check(abs, false);
 		}
 		return do_check(a.operand ? a.operand : POLICY_PATH, !a.operand);
-	case SANDSH_MODE_EXPLAIN:
-		return do_explain(a.operand);
-	case SANDSH_MODE_LIST:
-		return sandsh_registry_list(stdout) < 0 ? SANDSH_EXIT_FAILURE : 0;
+	case SANDSH_MODE_EXPLAIN: return do_explain(a.operand);
+	case SANDSH_MODE_LIST: return sandsh_registry_list(stdout) < 0 ? SANDSH_EXIT_FAILURE : 0;
 	case SANDSH_MODE_STOP:
 		if (sandsh_registry_stop(stdout, a.operand) > 0)
 			return 0;
-		fprintf(stderr, "sandsh: --stop: no active session or sandbox of that user or id\n");
+		fprintf(stderr,
+			"sandsh: --stop: no active session or sandbox of that user or id\n");
 		return 1;
-	default:
-		break;
+	default: break;
 	}
 
 	/* From here on the outer process is root in all three ids, so the user

@@ -93,8 +93,8 @@ struct section {
 	char *name; /* group or user name; NULL for defaults */
 	bool has[SANDSH_K__COUNT];
 	int line[SANDSH_K__COUNT];
-	bool b[SANDSH_K__COUNT];  /* bool keys */
-	char *s[SANDSH_K__COUNT]; /* template keys */
+	bool b[SANDSH_K__COUNT];      /* bool keys */
+	char *s[SANDSH_K__COUNT];     /* template keys */
 	long long n[SANDSH_K__COUNT]; /* integer keys; memory_max; cpu_max */
 	enum sandsh_net net;
 	enum sandsh_passwd passwd;
@@ -231,7 +231,8 @@ static char *pstrdup(struct pctx *c, const char *s)
 	return r;
 }
 
-static void pathf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void pathf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* snprintf for diagnostic paths: a path too long for buf is cut short. */
 static void pathf(char *buf, size_t len, const char *fmt, ...)
@@ -260,12 +261,30 @@ static char *escape(const char *s)
 	o = out;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		switch (*p) {
-		case '"': *o++ = '\\'; *o++ = '"'; break;
-		case '\\': *o++ = '\\'; *o++ = '\\'; break;
-		case '\n': *o++ = '\\'; *o++ = 'n'; break;
-		case '\r': *o++ = '\\'; *o++ = 'r'; break;
-		case '\t': *o++ = '\\'; *o++ = 't'; break;
-		case '\f': *o++ = '\\'; *o++ = 'f'; break;
+		case '"':
+			*o++ = '\\';
+			*o++ = '"';
+			break;
+		case '\\':
+			*o++ = '\\';
+			*o++ = '\\';
+			break;
+		case '\n':
+			*o++ = '\\';
+			*o++ = 'n';
+			break;
+		case '\r':
+			*o++ = '\\';
+			*o++ = 'r';
+			break;
+		case '\t':
+			*o++ = '\\';
+			*o++ = 't';
+			break;
+		case '\f':
+			*o++ = '\\';
+			*o++ = 'f';
+			break;
 		default:
 			if (*p < 0x20 || *p == 0x7f)
 				o += snprintf(o, 5, "\\x%02x", *p);
@@ -424,10 +443,26 @@ int64_t sandsh_policy_parse_size(const char *s)
 	}
 	switch (*p) {
 	case '\0': break;
-	case 'K': case 'k': mult = 1ULL << 10; p++; break;
-	case 'M': case 'm': mult = 1ULL << 20; p++; break;
-	case 'G': case 'g': mult = 1ULL << 30; p++; break;
-	case 'T': case 't': mult = 1ULL << 40; p++; break;
+	case 'K':
+	case 'k':
+		mult = 1ULL << 10;
+		p++;
+		break;
+	case 'M':
+	case 'm':
+		mult = 1ULL << 20;
+		p++;
+		break;
+	case 'G':
+	case 'g':
+		mult = 1ULL << 30;
+		p++;
+		break;
+	case 'T':
+	case 't':
+		mult = 1ULL << 40;
+		p++;
+		break;
 	default: return -1;
 	}
 	if (*p != '\0')
@@ -673,8 +708,7 @@ static int get_bool(struct pctx *c, const config_setting_t *s, const char *path,
 	return 0;
 }
 
-static int get_string(struct pctx *c, const config_setting_t *s, const char *path,
-		      const char **out)
+static int get_string(struct pctx *c, const config_setting_t *s, const char *path, const char **out)
 {
 	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
 		perr(c, sline(s), "%s: must be a string", path);
@@ -691,8 +725,7 @@ static bool is_int(const config_setting_t *s)
 }
 
 /* Integer value of s (int or int64); refuses literals libconfig mangled. */
-static int int_value(struct pctx *c, const config_setting_t *s, const char *path,
-		     long long *out)
+static int int_value(struct pctx *c, const config_setting_t *s, const char *path, long long *out)
 {
 	for (size_t i = 0; i < c->n_bad; i++) {
 		if (c->bad[i].line == sline(s)) {
@@ -705,8 +738,8 @@ static int int_value(struct pctx *c, const config_setting_t *s, const char *path
 	return 0;
 }
 
-static int get_int_range(struct pctx *c, const config_setting_t *s, const char *path,
-			 long long lo, long long hi, long long *out)
+static int get_int_range(struct pctx *c, const config_setting_t *s, const char *path, long long lo,
+			 long long hi, long long *out)
 {
 	long long v;
 
@@ -726,8 +759,8 @@ static int get_int_range(struct pctx *c, const config_setting_t *s, const char *
 
 /* A size: a string such as "512M" or an integer (bytes), at least 1M. With
  * allow_max, "max" gives -1. */
-static int get_size(struct pctx *c, const config_setting_t *s, const char *path,
-		    bool allow_max, long long *out)
+static int get_size(struct pctx *c, const config_setting_t *s, const char *path, bool allow_max,
+		    long long *out)
 {
 	long long v;
 
@@ -794,9 +827,7 @@ static char *get_template(struct pctx *c, const config_setting_t *s, const char 
 		if (!problem)
 			problem = target_problem(str);
 		break;
-	case T_PATH:
-		problem = path_problem(str, true);
-		break;
+	case T_PATH: problem = path_problem(str, true); break;
 	case T_HOSTNAME:
 		if (has_ctrl(str, false))
 			problem = "contains a control character";
@@ -954,7 +985,8 @@ static void parse_mounts(struct pctx *c, const config_setting_t *s, const char *
 		for (size_t j = 0; j + 1 < sec->n_mounts; j++) {
 			if (sec->mounts[j].target && !strcmp(sec->mounts[j].target, m->target)) {
 				pathf(sub, sizeof(sub), "%s[%d].target", path, i);
-				value_err(c, m->target_line, sub, m->target, "is a duplicate target");
+				value_err(c, m->target_line, sub, m->target,
+					  "is a duplicate target");
 				break;
 			}
 		}
@@ -1049,15 +1081,9 @@ static void parse_key(struct pctx *c, const config_setting_t *s, const char *pat
 	int i;
 
 	switch (keys[k].kind) {
-	case KIND_BOOL:
-		get_bool(c, s, path, &sec->b[k]);
-		break;
-	case KIND_PATH:
-		sec->s[k] = get_template(c, s, path, T_PATH);
-		break;
-	case KIND_HOSTNAME:
-		sec->s[k] = get_template(c, s, path, T_HOSTNAME);
-		break;
+	case KIND_BOOL: get_bool(c, s, path, &sec->b[k]); break;
+	case KIND_PATH: sec->s[k] = get_template(c, s, path, T_PATH); break;
+	case KIND_HOSTNAME: sec->s[k] = get_template(c, s, path, T_HOSTNAME); break;
 	case KIND_PIDS:
 		if (get_int_range(c, s, path, 1, PIDS_MAX_LIMIT, &v) == 0)
 			sec->n[k] = v;
@@ -1084,8 +1110,8 @@ static void parse_key(struct pctx *c, const config_setting_t *s, const char *pat
 			break;
 		i = parse_cpu(str);
 		if (i == 0)
-			perr(c, sline(s), "%s: must be \"N%%\" with N from 1 to %d, or \"max\"", path,
-			     CPU_PCT_LIMIT);
+			perr(c, sline(s), "%s: must be \"N%%\" with N from 1 to %d, or \"max\"",
+			     path, CPU_PCT_LIMIT);
 		else
 			sec->n[k] = i;
 		break;
@@ -1100,15 +1126,9 @@ static void parse_key(struct pctx *c, const config_setting_t *s, const char *pat
 		if (i >= 0)
 			sec->passwd = i ? SANDSH_PASSWD_ROOTFS : SANDSH_PASSWD_GENERATE;
 		break;
-	case KIND_MOUNTS:
-		parse_mounts(c, s, path, sec);
-		break;
-	case KIND_ENV:
-		parse_env(c, s, path, sec);
-		break;
-	case KIND_ENV_KEEP:
-		parse_env_keep(c, s, path, sec);
-		break;
+	case KIND_MOUNTS: parse_mounts(c, s, path, sec); break;
+	case KIND_ENV: parse_env(c, s, path, sec); break;
+	case KIND_ENV_KEEP: parse_env_keep(c, s, path, sec); break;
 	}
 	if (c->errors == before) {
 		sec->has[k] = true;
@@ -1174,10 +1194,10 @@ static const struct {
 	const char *name;
 	int value;
 } facilities[] = {
-	{ "auth", LOG_AUTH },	  { "authpriv", LOG_AUTHPRIV }, { "daemon", LOG_DAEMON },
-	{ "user", LOG_USER },	  { "local0", LOG_LOCAL0 },	{ "local1", LOG_LOCAL1 },
-	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },	{ "local4", LOG_LOCAL4 },
-	{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },	{ "local7", LOG_LOCAL7 },
+	{ "auth", LOG_AUTH },     { "authpriv", LOG_AUTHPRIV }, { "daemon", LOG_DAEMON },
+	{ "user", LOG_USER },     { "local0", LOG_LOCAL0 },     { "local1", LOG_LOCAL1 },
+	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },     { "local4", LOG_LOCAL4 },
+	{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },     { "local7", LOG_LOCAL7 },
 };
 
 /* Why cgroup_parent is not acceptable (NULL if it is). */
@@ -1470,8 +1490,10 @@ static const struct tmount builtin_mounts[] = {
 	  .size = SANDSH_TMPFS_DEFAULT_SIZE },
 };
 static char *const builtin_env_keep[] = {
-	(char *)"TERM",		  (char *)"LANG",	(char *)"LC_*",	  (char *)"TZ",
-	(char *)"SSH_CONNECTION", (char *)"SSH_CLIENT", (char *)"SSH_TTY", (char *)"SSH_ORIGINAL_COMMAND",
+	(char *)"TERM",           (char *)"LANG",
+	(char *)"LC_*",           (char *)"TZ",
+	(char *)"SSH_CONNECTION", (char *)"SSH_CLIENT",
+	(char *)"SSH_TTY",        (char *)"SSH_ORIGINAL_COMMAND",
 };
 
 static void work_builtin(struct work *w)
@@ -1567,7 +1589,8 @@ struct rctx {
 	unsigned errors;
 };
 
-static void rerr(struct rctx *r, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void rerr(struct rctx *r, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static void rerr(struct rctx *r, int line, const char *fmt, ...)
 {
@@ -1672,7 +1695,8 @@ static void resolve_mounts(struct rctx *r, const struct work *w, struct sandsh_p
 			continue;
 		for (size_t j = 0; j < i; j++) {
 			if (out->mounts[j].target && !strcmp(out->mounts[j].target, o->target)) {
-				rvalue_err(r, m->target_line, what, o->target, "is a duplicate target");
+				rvalue_err(r, m->target_line, what, o->target,
+					   "is a duplicate target");
 				break;
 			}
 		}
@@ -1702,7 +1726,8 @@ static void resolve_env(struct rctx *r, const struct work *w, struct sandsh_poli
 			continue;
 		}
 		if (has_ctrl(o->value, true))
-			rvalue_err(r, w->env[i].line, what, o->value, "contains a control character");
+			rvalue_err(r, w->env[i].line, what, o->value,
+				   "contains a control character");
 	}
 	for (size_t i = 0; i < w->n_env_keep; i++) {
 		out->env_keep[i] = strdup(w->env_keep[i]);
@@ -1898,7 +1923,9 @@ void sandsh_policy_explain(FILE *out, const struct sandsh_policy_file *pf,
 			break;
 		case SANDSH_K_MAX_SESSIONS: fprintf(out, "%ld", p->max_sessions); break;
 		case SANDSH_K_TIMEOUT: fprintf(out, "%ld", p->timeout); break;
-		case SANDSH_K_NET: put_string(out, p->net == SANDSH_NET_NONE ? "none" : "host"); break;
+		case SANDSH_K_NET:
+			put_string(out, p->net == SANDSH_NET_NONE ? "none" : "host");
+			break;
 		case SANDSH_K_PASSWD:
 			put_string(out, p->passwd == SANDSH_PASSWD_ROOTFS ? "rootfs" : "generate");
 			break;

@@ -51,7 +51,8 @@ static int verify(const struct sandsh_user *u, struct sandsh_err *e)
 		for (j = 0; j < u->n_gids && u->gids[j] != groups[i]; j++)
 			;
 		if (j == u->n_gids)
-			return sandsh_err_set(e, 0, "privilege drop: unexpected group %u", (unsigned)groups[i]);
+			return sandsh_err_set(e, 0, "privilege drop: unexpected group %u",
+					      (unsigned)groups[i]);
 	}
 	if (syscall(SYS_capget, &hdr, data) < 0)
 		return sandsh_err_set(e, errno, "capget");
@@ -65,7 +66,8 @@ static int verify(const struct sandsh_user *u, struct sandsh_err *e)
 		if (in < 0)
 			return sandsh_err_set(e, errno, "privilege drop: read bounding set");
 		if (in)
-			return sandsh_err_set(e, 0, "privilege drop: capability %d in bounding set", cap);
+			return sandsh_err_set(e, 0, "privilege drop: capability %d in bounding set",
+					      cap);
 	}
 	if (u->uid != 0) {
 		/* The way back must be closed. */

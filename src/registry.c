@@ -6,12 +6,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,7 +41,10 @@ static long long start_ticks(pid_t pid)
 	p = strrchr(buf, ')'); /* comm may hold spaces */
 	/* Kernel-formatted numbers: %lld cannot overflow (cert-err34-c). */
 	/* NOLINTNEXTLINE(cert-err34-c) */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %lld", &v) != 1)
+	if (!p ||
+	    sscanf(p + 2,
+		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %lld",
+		   &v) != 1)
 		return -1;
 	return v;
 }
@@ -72,8 +75,9 @@ int sandsh_registry_add(int run_fd, const struct sandsh_session_info *s, struct 
 	fd = openat(run_fd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return sandsh_err_set(e, errno, "create %s/%s", SANDSH_RUNDIR, path);
-	n = snprintf(line, sizeof(line), "%s %u %s %d %lld %lld %s %s %s\n", s->id, (unsigned)s->uid, s->user,
-		     (int)s->pid, start_ticks(s->pid), s->started, s->tty, s->leaf_rel, s->sandbox ? s->sandbox : "-");
+	n = snprintf(line, sizeof(line), "%s %u %s %d %lld %lld %s %s %s\n", s->id,
+		     (unsigned)s->uid, s->user, (int)s->pid, start_ticks(s->pid), s->started,
+		     s->tty, s->leaf_rel, s->sandbox ? s->sandbox : "-");
 	if (sandsh_fs_write_all(fd, line, (size_t)n) < 0) {
 		sandsh_err_set(e, errno, "write %s/%s", SANDSH_RUNDIR, path);
 		close(fd);
@@ -129,8 +133,8 @@ static int read_entry(const char *name, struct entry *x)
 	/* Written by sandsh_registry_add, read by root: not untrusted text
 	 * (cert-err34-c). */
 	/* NOLINTNEXTLINE(cert-err34-c) */
-	if (sscanf(line, "%31s %u %255s %d %lld %lld %79s %511s %31s", x->id, &x->uid, x->user, &x->pid, &x->ticks,
-		   &x->started, x->tty, x->leaf, x->sandbox) < 8)
+	if (sscanf(line, "%31s %u %255s %d %lld %lld %79s %511s %31s", x->id, &x->uid, x->user,
+		   &x->pid, &x->ticks, &x->started, x->tty, x->leaf, x->sandbox) < 8)
 		return -1;
 	return 0;
 }
@@ -156,7 +160,8 @@ int sandsh_registry_stop(FILE *out, const char *what)
 		fd = (int)syscall(SYS_pidfd_open, x.pid, 0);
 		if (fd < 0)
 			continue;
-		if (start_ticks(x.pid) != x.ticks || syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) < 0) {
+		if (start_ticks(x.pid) != x.ticks ||
+		    syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) < 0) {
 			close(fd);
 			continue;
 		}
@@ -169,7 +174,8 @@ int sandsh_registry_stop(FILE *out, const char *what)
 			fds = g;
 			cap = cap ? cap * 2 : 64;
 		}
-		fprintf(out, "stopping %s %s (%s)\n", !strcmp(x.sandbox, "*") ? "sandbox" : "session", x.id, x.user);
+		fprintf(out, "stopping %s %s (%s)\n",
+			!strcmp(x.sandbox, "*") ? "sandbox" : "session", x.id, x.user);
 		fds[n++] = fd;
 	}
 	closedir(d);
@@ -200,8 +206,8 @@ int sandsh_registry_list(FILE *out)
 	struct dirent *de;
 
 	have_cg = sandsh_cgroup_detect(&cg, false, false, &e) == 0;
-	fprintf(out, "%-16s %-12s %7s %-19s %-8s %9s %8s %s\n", "ID", "USER", "PID", "STARTED", "TTY", "PIDS", "MEMORY",
-		"SANDBOX");
+	fprintf(out, "%-16s %-12s %7s %-19s %-8s %9s %8s %s\n", "ID", "USER", "PID", "STARTED",
+		"TTY", "PIDS", "MEMORY", "SANDBOX");
 	d = opendir(SESSDIR);
 	if (!d) {
 		if (have_cg)
@@ -227,21 +233,24 @@ int sandsh_registry_list(FILE *out)
 		mem[1] = '\0';
 		if (have_cg && strcmp(x.leaf, "-")) {
 			char user_rel[512];
-			long long cur = sandsh_cgroup_read_leaf(&cg, SANDSH_CG_PIDS, x.leaf, "pids.current", "pids.current");
+			long long cur = sandsh_cgroup_read_leaf(&cg, SANDSH_CG_PIDS, x.leaf,
+								"pids.current", "pids.current");
 			char *slash = strrchr(x.leaf, '/');
-			snprintf(user_rel, sizeof(user_rel), "%.*s", slash ? (int)(slash - x.leaf) : 0, x.leaf);
-			long long max = sandsh_cgroup_read_leaf(&cg, SANDSH_CG_PIDS, user_rel, "pids.max", "pids.max");
+			snprintf(user_rel, sizeof(user_rel), "%.*s",
+				 slash ? (int)(slash - x.leaf) : 0, x.leaf);
+			long long max = sandsh_cgroup_read_leaf(&cg, SANDSH_CG_PIDS, user_rel,
+								"pids.max", "pids.max");
 			if (cur >= 0 && max >= 0)
 				snprintf(pids, sizeof(pids), "%lld/%lld", cur, max);
 			else if (cur >= 0)
 				snprintf(pids, sizeof(pids), "%lld/max", cur);
-			human(sandsh_cgroup_read_leaf(&cg, SANDSH_CG_MEMORY, x.leaf, "memory.current",
-						      "memory.usage_in_bytes"),
+			human(sandsh_cgroup_read_leaf(&cg, SANDSH_CG_MEMORY, x.leaf,
+						      "memory.current", "memory.usage_in_bytes"),
 			      mem, sizeof(mem));
 		}
 		/* A persistent sandbox's row says so; its logins name it. */
-		fprintf(out, "%-16s %-12s %7d %-19s %-8s %9s %8s %s\n", x.id, x.user, x.pid, when, x.tty, pids, mem,
-			!strcmp(x.sandbox, "*") ? "(sandbox)" : x.sandbox);
+		fprintf(out, "%-16s %-12s %7d %-19s %-8s %9s %8s %s\n", x.id, x.user, x.pid, when,
+			x.tty, pids, mem, !strcmp(x.sandbox, "*") ? "(sandbox)" : x.sandbox);
 	}
 	closedir(d);
 	if (have_cg)

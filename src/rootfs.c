@@ -23,7 +23,8 @@
 
 static int openat2_path(int dirfd, const char *path, int flags, unsigned long long resolve)
 {
-	struct open_how how = { .flags = (unsigned long long)flags | O_CLOEXEC, .resolve = resolve };
+	struct open_how how = { .flags = (unsigned long long)flags | O_CLOEXEC,
+				.resolve = resolve };
 	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 }
 
@@ -119,8 +120,8 @@ static int attach(int mnt, int target, const char *what, struct sandsh_err *e)
 }
 
 /* A new instance of fstype with options ("key=value" strings), detached. */
-static int new_fs(const char *fstype, const char *const *opts, unsigned int attrs,
-		  const char *what, struct sandsh_err *e)
+static int new_fs(const char *fstype, const char *const *opts, unsigned int attrs, const char *what,
+		  struct sandsh_err *e)
 {
 	int fs, mnt;
 
@@ -155,8 +156,8 @@ static int new_fs(const char *fstype, const char *const *opts, unsigned int attr
 	return mnt;
 }
 
-static int mount_new_fs(int root, const char *target, const char *fstype,
-			const char *const *opts, unsigned int attrs, struct sandsh_err *e)
+static int mount_new_fs(int root, const char *target, const char *fstype, const char *const *opts,
+			unsigned int attrs, struct sandsh_err *e)
 {
 	int mnt, tfd, rc;
 
@@ -182,7 +183,8 @@ static int bind_fd(int srcfd, int targetfd, unsigned int attrs, const char *what
 	struct mount_attr attr = { .attr_set = attrs };
 	int tree, rc;
 
-	tree = open_tree(srcfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	tree = open_tree(srcfd, "",
+			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 	if (tree < 0)
 		return sandsh_err_set(e, errno, "clone %s", what);
 	/* Read-only, nosuid and nodev must hold for every submount too. */
@@ -230,7 +232,8 @@ static int policy_mounts(const struct sandsh_launch *l, int root, struct sandsh_
 
 			snprintf(size, sizeof(size), "size=%llu", (unsigned long long)m->size);
 			snprintf(inodes, sizeof(inodes), "nr_inodes=%llu",
-				 (unsigned long long)(m->size / 4096 < 1024 ? 1024 : m->size / 4096));
+				 (unsigned long long)(m->size / 4096 < 1024 ? 1024
+									    : m->size / 4096));
 			/* A tmpfs home belongs to the user; any other is shared, sticky. */
 			snprintf(mode, sizeof(mode), "mode=%s", home ? "0700" : "1777");
 			snprintf(uid, sizeof(uid), "uid=%u", home ? (unsigned)l->user->uid : 0U);
@@ -245,7 +248,8 @@ static int policy_mounts(const struct sandsh_launch *l, int root, struct sandsh_
 			if (tfd < 0)
 				return -1;
 			mnt = new_fs("tmpfs", opts,
-				     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->readonly ? MOUNT_ATTR_RDONLY : 0),
+				     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+					     (m->readonly ? MOUNT_ATTR_RDONLY : 0),
 				     m->target, e);
 			rc = mnt < 0 ? -1 : attach(mnt, tfd, m->target, e);
 			if (mnt >= 0)
@@ -278,8 +282,10 @@ static int policy_mounts(const struct sandsh_launch *l, int root, struct sandsh_
 				return sandsh_err_set(e, 0, "setfsuid: could not return to root");
 			}
 			if (!as_user)
-				return sandsh_err_set(e, 0, "bind source %s: could not take the user's file-system identity",
-						      m->source);
+				return sandsh_err_set(
+					e, 0,
+					"bind source %s: could not take the user's file-system identity",
+					m->source);
 			if (src < 0)
 				return sandsh_err_set(e, saved, "bind source %s", m->source);
 			struct stat st;
@@ -362,12 +368,15 @@ static int user_db(const struct sandsh_launch *l, int root, struct sandsh_err *e
 		}
 		tfd = open_target(root, target, e);
 		if (tfd < 0) {
-			sandsh_err_wrap(e, "rootfs needs %s to exist (or set passwd = \"rootfs\")", target);
+			sandsh_err_wrap(e, "rootfs needs %s to exist (or set passwd = \"rootfs\")",
+					target);
 			close(src);
 			close(mnt);
 			return -1;
 		}
-		rc = bind_fd(src, tfd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+		rc = bind_fd(src, tfd,
+			     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				     MOUNT_ATTR_NOEXEC,
 			     target, e);
 		close(src);
 		close(tfd);
@@ -386,8 +395,8 @@ static int dev_tree(const struct sandsh_launch *l, int root, struct sandsh_err *
 {
 	static const char *const devs[] = { "null", "zero", "full", "random", "urandom", "tty" };
 	static const char *const links[][2] = {
-		{ "ptmx", "pts/ptmx" },	      { "fd", "/proc/self/fd" },
-		{ "stdin", "/proc/self/fd/0" }, { "stdout", "/proc/self/fd/1" },
+		{ "ptmx", "pts/ptmx" },          { "fd", "/proc/self/fd" },
+		{ "stdin", "/proc/self/fd/0" },  { "stdout", "/proc/self/fd/1" },
 		{ "stderr", "/proc/self/fd/2" },
 	};
 	static const char *const devopts[] = { "size=64k", "nr_inodes=64", "mode=0755", NULL };
@@ -401,7 +410,8 @@ static int dev_tree(const struct sandsh_launch *l, int root, struct sandsh_err *
 	tfd = open_target(root, "/dev", e);
 	if (tfd < 0)
 		return -1;
-	mnt = new_fs("tmpfs", devopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV, "/dev", e);
+	mnt = new_fs("tmpfs", devopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV,
+		     "/dev", e);
 	if (mnt < 0 || attach(mnt, tfd, "/dev", e) < 0) {
 		if (mnt >= 0)
 			close(mnt);
@@ -440,8 +450,10 @@ static int dev_tree(const struct sandsh_launch *l, int root, struct sandsh_err *
 		snprintf(gidopt, sizeof(gidopt), "gid=%u", (unsigned)l->tty_gid);
 		ptsopts[3] = gidopt;
 	}
-	if (mount_new_fs(root, "/dev/pts", "devpts", ptsopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e) < 0 ||
-	    mount_new_fs(root, "/dev/shm", "tmpfs", shmopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e) < 0)
+	if (mount_new_fs(root, "/dev/pts", "devpts", ptsopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+			 e) < 0 ||
+	    mount_new_fs(root, "/dev/shm", "tmpfs", shmopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+			 e) < 0)
 		goto fail;
 	/* The session's own terminal (a node of the host's devpts) as
 	 * /dev/console, so ttyname() and `tty` find it, as in nspawn. */
@@ -452,14 +464,17 @@ static int dev_tree(const struct sandsh_launch *l, int root, struct sandsh_err *
 		struct stat st0, st1;
 		int src = -1;
 
-		if (ttyname_r(STDIN_FILENO, ttypath, sizeof(ttypath)) == 0 && fstat(STDIN_FILENO, &st0) == 0)
+		if (ttyname_r(STDIN_FILENO, ttypath, sizeof(ttypath)) == 0 &&
+		    fstat(STDIN_FILENO, &st0) == 0)
 			src = open(ttypath, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (src >= 0 && (fstat(src, &st1) < 0 || !S_ISCHR(st1.st_mode) || st1.st_rdev != st0.st_rdev)) {
+		if (src >= 0 &&
+		    (fstat(src, &st1) < 0 || !S_ISCHR(st1.st_mode) || st1.st_rdev != st0.st_rdev)) {
 			close(src);
 			src = -1;
 		}
 		if (src >= 0) {
-			int rc = bind_node(dev, "console", src, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
+			int rc = bind_node(dev, "console", src,
+					   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
 			close(src);
 			if (rc < 0)
 				goto fail;
@@ -470,7 +485,8 @@ static int dev_tree(const struct sandsh_launch *l, int root, struct sandsh_err *
 	if (l->dev_log) {
 		int src = open("/dev/log", O_PATH | O_CLOEXEC), rc;
 		if (src >= 0) {
-			rc = bind_node(dev, "log", src, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV, e);
+			rc = bind_node(dev, "log", src,
+				       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV, e);
 			close(src);
 			if (rc < 0)
 				goto fail;
@@ -534,13 +550,15 @@ static int build(const struct sandsh_launch *l, struct sandsh_err *e)
 	rootfs = sandsh_fs_open_trusted_dir(p->rootfs, e);
 	if (rootfs < 0)
 		return sandsh_err_wrap(e, "rootfs");
-	tree = open_tree(rootfs, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	tree = open_tree(rootfs, "",
+			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 	if (tree < 0) {
 		sandsh_err_set(e, errno, "clone rootfs");
 		close(rootfs);
 		return -1;
 	}
-	attr.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (p->readonly_root ? MOUNT_ATTR_RDONLY : 0);
+	attr.attr_set =
+		MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (p->readonly_root ? MOUNT_ATTR_RDONLY : 0);
 	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
 		sandsh_err_set(e, errno, "set rootfs attributes");
 		goto fail;
@@ -563,7 +581,8 @@ static int mount_proc(int tree, struct sandsh_err *e)
 
 	/* Must run in the new PID namespace: proc shows the PID namespace of
 	 * the process that creates it. */
-	return mount_new_fs(tree, "/proc", "proc", none, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
+	return mount_new_fs(tree, "/proc", "proc", none,
+			    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
 }
 
 static int pivot(int tree, struct sandsh_err *e)

@@ -15,7 +15,8 @@
 int sandsh_seccomp_load(struct sandsh_err *e)
 {
 	struct sock_fprog prog = {
-		.len = (unsigned short)(sizeof(sandsh_seccomp_filter) / sizeof(sandsh_seccomp_filter[0])),
+		.len = (unsigned short)(sizeof(sandsh_seccomp_filter) /
+					sizeof(sandsh_seccomp_filter[0])),
 		.filter = (struct sock_filter *)sandsh_seccomp_filter,
 	};
 

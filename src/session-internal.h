@@ -15,11 +15,11 @@
  * up to two descriptors attached (PID 1's pidfd; the v2 leaf), single
  * bytes the other way. */
 struct sandsh_msg {
-	int status; /* 0: go ahead; else SANDSH_EXIT_* and msg */
-	int flags;  /* SANDSH_MSG_F_* */
-	char id[17];   /* the session's, or the persistent sandbox's id */
-	char leaf[512]; /* persistent sandbox: its cgroup leaf (relative) */
-	char unit[128]; /* persistent sandbox, systemd: its scope */
+	int status;      /* 0: go ahead; else SANDSH_EXIT_* and msg */
+	int flags;       /* SANDSH_MSG_F_* */
+	char id[17];     /* the session's, or the persistent sandbox's id */
+	char leaf[512];  /* persistent sandbox: its cgroup leaf (relative) */
+	char unit[128];  /* persistent sandbox, systemd: its scope */
 	char digest[17]; /* persistent sandbox: the policy it was made with */
 	char msg[sizeof(((struct sandsh_err *)0)->msg)];
 };
@@ -62,7 +62,8 @@ int sandsh_wait_readable(int fd, int a, int b, int seconds);
 int sandsh_wait_ready(int report_fd, int pidfd, int other, struct sandsh_err *e);
 /* A PAM caller gets PID 1's pidfd and the id, and acknowledges its join
  * within SANDSH_JOIN_WAIT_S. */
-int sandsh_give_to_caller(int sock, const char *id, int flags, int pid1_fd, int caller_fd, struct sandsh_err *e);
+int sandsh_give_to_caller(int sock, const char *id, int flags, int pid1_fd, int caller_fd,
+			  struct sandsh_err *e);
 void sandsh_tell_failure(int sock, const struct sandsh_err *e);
 long sandsh_elapsed_ms(const struct timespec *t0);
 /* In a new child: close every fd but 0-2, a, b and c (-1: none). */

@@ -64,7 +64,8 @@ void sandsh_session_log_failure(const struct sandsh_session *s, const struct san
 		sandsh_log(LOG_ERR, "error user=%s uid=%u reason=%s", name, uid, why);
 }
 
-int sandsh_session_load(struct sandsh_session *s, const struct sandsh_request *r, struct sandsh_err *e)
+int sandsh_session_load(struct sandsh_session *s, const struct sandsh_request *r,
+			struct sandsh_err *e)
 {
 	struct sandsh_diags d = { 0 };
 	char host[256];
@@ -75,7 +76,8 @@ int sandsh_session_load(struct sandsh_session *s, const struct sandsh_request *r
 	sandsh_log_open(LOG_AUTHPRIV);
 	/* The identity is NSS's: the shell's real uid, or PAM_USER as a name
 	 * to look up, never the environment. */
-	rc = r->name ? sandsh_ident_from_name(r->name, &s->user, e) : sandsh_ident_from_uid(r->uid, &s->user, e);
+	rc = r->name ? sandsh_ident_from_name(r->name, &s->user, e)
+		     : sandsh_ident_from_uid(r->uid, &s->user, e);
 	if (rc < 0) {
 		s->unknown_user = true;
 		if (r->via == SANDSH_VIA_SHELL)
@@ -89,7 +91,8 @@ int sandsh_session_load(struct sandsh_session *s, const struct sandsh_request *r
 	 * the user's ~/.pam_environment or ~/.ssh/environment. Such a set-up
 	 * is not a sandbox, and sandsh does not pretend it is. */
 	if (r->side_door) {
-		sandsh_err_set(e, 0, "ForceCommand: refused: %s (see sandsh --check)", r->side_door);
+		sandsh_err_set(e, 0, "ForceCommand: refused: %s (see sandsh --check)",
+			       r->side_door);
 		snprintf(e->log, sizeof(e->log), "ForceCommand side door: %s", r->side_door);
 		sandsh_session_log_failure(s, e);
 		return -1;
@@ -104,7 +107,8 @@ int sandsh_session_load(struct sandsh_session *s, const struct sandsh_request *r
 	    sandsh_policy_resolve(s->pf, &s->user, host, &s->p, &d) < 0) {
 		sandsh_log_policy_error(s->user.name, (unsigned)s->user.uid, &d);
 		sandsh_diags_free(&d);
-		return sandsh_err_set(e, 0, "policy: invalid, session refused (see the system log)");
+		return sandsh_err_set(e, 0,
+				      "policy: invalid, session refused (see the system log)");
 	}
 	sandsh_diags_free(&d);
 	s->have_policy = true;
@@ -187,70 +191,76 @@ int sandsh_supervise(struct sandsh_watch *w, struct sandsh_outcome *o, struct sa
 		goto kill;
 	}
 	{
-	if (w->timeout > 0) {
-		struct itimerspec its = { .it_value = { .tv_sec = w->timeout } };
-		timeout_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-		if (timeout_fd < 0 || timerfd_settime(timeout_fd, 0, &its, NULL) < 0) {
-			sandsh_err_set(e, errno, "timeout timer");
-			goto kill;
+		if (w->timeout > 0) {
+			struct itimerspec its = { .it_value = { .tv_sec = w->timeout } };
+			timeout_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+			if (timeout_fd < 0 || timerfd_settime(timeout_fd, 0, &its, NULL) < 0) {
+				sandsh_err_set(e, errno, "timeout timer");
+				goto kill;
+			}
 		}
-	}
-	/* What a stop ends: PID 1 (or a persistent login's command); a PAM
+		/* What a stop ends: PID 1 (or a persistent login's command); a PAM
 	 * login of a persistent sandbox has neither, its caller stands for it
 	 * (sshd's monitor or su end the login on SIGTERM). */
-	const int target = w->pidfd >= 0 ? w->pidfd : w->caller_fd;
+		const int target = w->pidfd >= 0 ? w->pidfd : w->caller_fd;
 
-	for (;;) {
-		struct pollfd fds[6] = {
-			{ .fd = w->pidfd, .events = POLLIN },	  { .fd = w->sfd, .events = POLLIN },
-			{ .fd = kill_fd, .events = POLLIN },	  { .fd = timeout_fd, .events = POLLIN },
-			{ .fd = w->caller_fd, .events = POLLIN }, { .fd = w->sock, .events = POLLIN },
-		};
-		uint64_t ticks;
+		for (;;) {
+			struct pollfd fds[6] = {
+				{ .fd = w->pidfd, .events = POLLIN },
+				{ .fd = w->sfd, .events = POLLIN },
+				{ .fd = kill_fd, .events = POLLIN },
+				{ .fd = timeout_fd, .events = POLLIN },
+				{ .fd = w->caller_fd, .events = POLLIN },
+				{ .fd = w->sock, .events = POLLIN },
+			};
+			uint64_t ticks;
 
-		if (poll(fds, 6, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			sandsh_err_set(e, errno, "poll");
-			goto kill;
-		}
-		if (fds[5].revents)
-			read_caller(&w->sock, o);
-		if (fds[0].revents)
-			break;
-		if (w->pidfd < 0 && (o->caller_closed || (fds[4].revents && (o->caller_died = true))))
-			break; /* a persistent sandbox's PAM login ends with its caller */
-		if (fds[1].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			if (read(w->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				int sig = (int)si.ssi_signo;
-				/* Hang-up and termination end the session, the command
+			if (poll(fds, 6, -1) < 0) {
+				if (errno == EINTR)
+					continue;
+				sandsh_err_set(e, errno, "poll");
+				goto kill;
+			}
+			if (fds[5].revents)
+				read_caller(&w->sock, o);
+			if (fds[0].revents)
+				break;
+			if (w->pidfd < 0 &&
+			    (o->caller_closed || (fds[4].revents && (o->caller_died = true))))
+				break; /* a persistent sandbox's PAM login ends with its caller */
+			if (fds[1].revents & POLLIN) {
+				struct signalfd_siginfo si;
+				if (read(w->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+					int sig = (int)si.ssi_signo;
+					/* Hang-up and termination end the session, the command
 				 * gets SANDSH_KILL_GRACE_S to exit. Terminal-generated
 				 * signals (SI_KERNEL) reached the command's process
 				 * group already. */
-				if (sig == SIGHUP || sig == SIGTERM)
-					end_softly(target, sig, kill_fd, o);
-				else if (si.ssi_code != SI_KERNEL && w->pidfd >= 0)
-					syscall(SYS_pidfd_send_signal, w->pidfd, sig, NULL, 0);
+					if (sig == SIGHUP || sig == SIGTERM)
+						end_softly(target, sig, kill_fd, o);
+					else if (si.ssi_code != SI_KERNEL && w->pidfd >= 0)
+						syscall(SYS_pidfd_send_signal, w->pidfd, sig, NULL,
+							0);
+				}
+			}
+			if ((fds[3].revents & POLLIN) &&
+			    read(timeout_fd, &ticks, sizeof(ticks)) > 0) {
+				o->timed_out = true;
+				end_softly(target, SIGTERM, kill_fd, o);
+			}
+			if ((fds[2].revents & POLLIN) && read(kill_fd, &ticks, sizeof(ticks)) > 0) {
+				o->killed = true;
+				kill_pid1(target);
+			}
+			if (fds[4].revents) {
+				/* The caller is gone without closing: nobody is left to end
+			 * the session, so it ends now. */
+				if (!o->caller_closed)
+					o->caller_died = true;
+				kill_pid1(w->pidfd);
+				w->caller_fd = -1;
 			}
 		}
-		if ((fds[3].revents & POLLIN) && read(timeout_fd, &ticks, sizeof(ticks)) > 0) {
-			o->timed_out = true;
-			end_softly(target, SIGTERM, kill_fd, o);
-		}
-		if ((fds[2].revents & POLLIN) && read(kill_fd, &ticks, sizeof(ticks)) > 0) {
-			o->killed = true;
-			kill_pid1(target);
-		}
-		if (fds[4].revents) {
-			/* The caller is gone without closing: nobody is left to end
-			 * the session, so it ends now. */
-			if (!o->caller_closed)
-				o->caller_died = true;
-			kill_pid1(w->pidfd);
-			w->caller_fd = -1;
-		}
-	}
 	}
 	if (timeout_fd >= 0)
 		close(timeout_fd);
@@ -306,7 +316,9 @@ int sandsh_msg_recv(int sock, struct sandsh_msg *m, int *fds, int maxfds)
 {
 	char cbuf[CMSG_SPACE(2 * sizeof(int))];
 	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
 			     .msg_controllen = sizeof(cbuf) };
 	int n_fds = 0;
 	ssize_t n;
@@ -401,17 +413,19 @@ int sandsh_wait_ready(int report_fd, int pidfd, int other, struct sandsh_err *e)
 /* The PAM caller gets PID 1's pidfd and joins; it may be stopped by
  * whoever started it, so wait a bounded time, holding no lock, then give
  * up on it. */
-int sandsh_give_to_caller(int sock, const char *id, int flags, int pid1_fd, int caller_fd, struct sandsh_err *e)
+int sandsh_give_to_caller(int sock, const char *id, int flags, int pid1_fd, int caller_fd,
+			  struct sandsh_err *e)
 {
 	char ack = 0;
 
 	if (tell_caller(sock, 0, flags, id, NULL, pid1_fd) < 0)
 		return sandsh_err_set(e, errno, "hand the sandbox to the caller");
-	if (sandsh_wait_readable(sock, pid1_fd, caller_fd, SANDSH_JOIN_WAIT_S) != 1 || recv(sock, &ack, 1, 0) != 1 ||
-	    ack != SANDSH_MSG_JOINED) {
+	if (sandsh_wait_readable(sock, pid1_fd, caller_fd, SANDSH_JOIN_WAIT_S) != 1 ||
+	    recv(sock, &ack, 1, 0) != 1 || ack != SANDSH_MSG_JOINED) {
 		if (ack == SANDSH_MSG_ABORT)
 			return sandsh_err_set(e, 0, "the caller could not join the sandbox");
-		return sandsh_err_set(e, 0, "the caller did not join the sandbox within %d s", SANDSH_JOIN_WAIT_S);
+		return sandsh_err_set(e, 0, "the caller did not join the sandbox within %d s",
+				      SANDSH_JOIN_WAIT_S);
 	}
 	return 0;
 }
@@ -419,7 +433,8 @@ int sandsh_give_to_caller(int sock, const char *id, int flags, int pid1_fd, int 
 /* A failure the PAM caller has not been told of yet. */
 void sandsh_tell_failure(int sock, const struct sandsh_err *e)
 {
-	tell_caller(sock, e->status ? e->status : SANDSH_EXIT_FAILURE, 0, NULL, e->msg[0] ? e->msg : "session failed", -1);
+	tell_caller(sock, e->status ? e->status : SANDSH_EXIT_FAILURE, 0, NULL,
+		    e->msg[0] ? e->msg : "session failed", -1);
 }
 
 /* --- the session ------------------------------------------------------------- */
@@ -437,10 +452,12 @@ void sandsh_session_log_open(const struct sandsh_session *s, bool confined, cons
 		snprintf(service, sizeof(service), " service=%s", r->service ? r->service : "?");
 	if (sandbox)
 		snprintf(sb, sizeof(sb), " sandbox=%s", sandbox);
-	sandsh_log(LOG_NOTICE, "session open id=%s user=%s uid=%u via=%s rootfs=%s pids_max=%s tty=%s from=%s%s%s", s->id,
-		   s->user.name, (unsigned)s->user.uid, r->via == SANDSH_VIA_PAM ? "pam" : "shell",
-		   confined ? s->p.rootfs : "none", pids, r->tty ? r->tty : "none", r->from ? r->from : "local", service,
-		   sb);
+	sandsh_log(
+		LOG_NOTICE,
+		"session open id=%s user=%s uid=%u via=%s rootfs=%s pids_max=%s tty=%s from=%s%s%s",
+		s->id, s->user.name, (unsigned)s->user.uid,
+		r->via == SANDSH_VIA_PAM ? "pam" : "shell", confined ? s->p.rootfs : "none", pids,
+		r->tty ? r->tty : "none", r->from ? r->from : "local", service, sb);
 }
 
 int sandsh_read_failure(int report_fd, int status, struct sandsh_err *e)
@@ -466,7 +483,8 @@ static int check_rootfs(const struct sandsh_policy *p, struct sandsh_err *e)
 
 	if (fd < 0) {
 		snprintf(e->log, sizeof(e->log), "rootfs %.1000s", e->msg);
-		snprintf(e->msg, sizeof(e->msg), "rootfs: unsafe, session refused (see the system log)");
+		snprintf(e->msg, sizeof(e->msg),
+			 "rootfs: unsafe, session refused (see the system log)");
 		return -1;
 	}
 	close(fd);
@@ -504,8 +522,8 @@ int sandsh_detach_fds(int a, int b)
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	int ha = fcntl(a, F_DUPFD_CLOEXEC, 10), hb = fcntl(b, F_DUPFD_CLOEXEC, 10);
 
-	if (null < 0 || ha < 0 || hb < 0 || dup3(null, 0, 0) < 0 || dup3(null, 1, 0) < 0 || dup3(null, 2, 0) < 0 ||
-	    dup3(ha, 3, O_CLOEXEC) < 0 || dup3(hb, 4, O_CLOEXEC) < 0)
+	if (null < 0 || ha < 0 || hb < 0 || dup3(null, 0, 0) < 0 || dup3(null, 1, 0) < 0 ||
+	    dup3(null, 2, 0) < 0 || dup3(ha, 3, O_CLOEXEC) < 0 || dup3(hb, 4, O_CLOEXEC) < 0)
 		return -1;
 	return close_range(5, ~0U, 0);
 }
@@ -521,7 +539,8 @@ int sandsh_session_prepare(struct sandsh_session *s, struct sandsh_launch *l, in
 	l->user = &s->user;
 	l->confined = p->sandbox;
 	l->exec_path = p->shell;
-	l->dev_log = r->via == SANDSH_VIA_PAM; /* the caller (sshd, su, login) keeps logging from inside */
+	l->dev_log = r->via ==
+		     SANDSH_VIA_PAM; /* the caller (sshd, su, login) keeps logging from inside */
 	l->caller_umask = r->saved.umask;
 	memcpy(l->caller_rlimits, r->saved.rlimits, sizeof(l->caller_rlimits));
 	l->tty_gid = (gid_t)-1;
@@ -564,9 +583,14 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 	const struct sandsh_request *r = s->req;
 	const struct sandsh_policy *p = &s->p;
 	const bool pam = r->via == SANDSH_VIA_PAM;
-	struct sandsh_cgroup cg = { .leaf_fd = -1, .lock_fd = -1, .run_fd = -1, .mount_fd = { -1, -1, -1 } };
-	struct sandsh_watch w = { .pidfd = -1, .sfd = -1, .caller_fd = pam ? r->caller_fd : -1,
-			   .sock = pam ? r->sock : -1, .timeout = p->timeout };
+	struct sandsh_cgroup cg = {
+		.leaf_fd = -1, .lock_fd = -1, .run_fd = -1, .mount_fd = { -1, -1, -1 }
+	};
+	struct sandsh_watch w = { .pidfd = -1,
+				  .sfd = -1,
+				  .caller_fd = pam ? r->caller_fd : -1,
+				  .sock = pam ? r->sock : -1,
+				  .timeout = p->timeout };
 	struct sandsh_outcome o = { 0 };
 	struct sandsh_launch l;
 	int sync_pipe[2] = { -1, -1 }, report_pipe[2] = { -1, -1 };
@@ -588,7 +612,8 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 	 * too (it reads them from its own signalfd). */
 	sigemptyset(&set);
 	sandsh_init_forwarded_signals(&set);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || (w.sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 ||
+	    (w.sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
 		sandsh_err_set(e, errno, "signals");
 		goto out;
 	}
@@ -602,7 +627,8 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 	/* 4. The user's cgroup and this session's leaf (max_sessions is
 	 * enforced here); the user's lock is held until PID 1 (and a PAM
 	 * caller) are in. */
-	if (l.confined && sandsh_cgroup_prepare(&cg, run_fd, sandsh_policy_settings(s->pf), p, s->user.uid, s->id, e) < 0)
+	if (l.confined && sandsh_cgroup_prepare(&cg, run_fd, sandsh_policy_settings(s->pf), p,
+						s->user.uid, s->id, e) < 0)
 		goto out;
 
 	/* The shell's session is open from here (a failure below still gets
@@ -633,8 +659,11 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 		goto kill;
 	if (l.confined) {
 		struct sandsh_session_info info = {
-			.uid = s->user.uid, .user = s->user.name, .pid = getpid(),
-			.started = (long long)time(NULL), .tty = r->tty ? r->tty : "none",
+			.uid = s->user.uid,
+			.user = s->user.name,
+			.pid = getpid(),
+			.started = (long long)time(NULL),
+			.tty = r->tty ? r->tty : "none",
 			.leaf_rel = cg.leaf_rel ? cg.leaf_rel : "-",
 		};
 		memcpy(info.id, s->id, sizeof(info.id));
@@ -681,8 +710,9 @@ closed:
 	if (l.confined)
 		sandsh_registry_remove(run_fd, s->id);
 	if (opened)
-		sandsh_log(LOG_NOTICE, "session close id=%s user=%s status=%d duration_ms=%ld", s->id, s->user.name,
-			   status >= 0 ? status : SANDSH_EXIT_FAILURE, sandsh_elapsed_ms(&t0));
+		sandsh_log(LOG_NOTICE, "session close id=%s user=%s status=%d duration_ms=%ld",
+			   s->id, s->user.name, status >= 0 ? status : SANDSH_EXIT_FAILURE,
+			   sandsh_elapsed_ms(&t0));
 out:
 	sandsh_cgroup_release(&cg); /* idempotent; also after a failed prepare */
 	if (e->status == SANDSH_EXIT_FAILURE || e->status == SANDSH_EXIT_DENIED)

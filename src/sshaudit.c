@@ -259,8 +259,10 @@ static bool acceptenv_safe(const char *pat)
 
 static void audit_sshd(struct audit *a, const char *T)
 {
-	static const char *const forwarding[] = { "allowtcpforwarding", "allowstreamlocalforwarding",
-						  "allowagentforwarding", "x11forwarding", "permittunnel" };
+	static const char *const forwarding[] = { "allowtcpforwarding",
+						  "allowstreamlocalforwarding",
+						  "allowagentforwarding", "x11forwarding",
+						  "permittunnel" };
 	char v[1024], what[1200];
 
 	if (sshd_value(T, "permituserenvironment", v, sizeof(v)) && strcmp(v, "no") != 0) {
@@ -286,7 +288,8 @@ static void audit_sshd(struct audit *a, const char *T)
 	}
 	if (sshd_value(T, "permituserrc", v, sizeof(v)) && strcmp(v, "no") != 0) {
 		snprintf(what, sizeof(what), "permituserrc %s", v);
-		door(a, "sshd -T", what, "sshd runs ~/.ssh/rc from the user's host home when no ForceCommand applies");
+		door(a, "sshd -T", what,
+		     "sshd runs ~/.ssh/rc from the user's host home when no ForceCommand applies");
 	}
 	if (!sshd_value(T, "disableforwarding", v, sizeof(v)) || strcmp(v, "yes") != 0) {
 		for (size_t i = 0; i < sizeof(forwarding) / sizeof(forwarding[0]); i++) {
@@ -332,7 +335,8 @@ int sandsh_sshaudit_run(FILE *out, const struct sandsh_sshaudit_in *in)
 	if (in->sshd_T)
 		audit_sshd(&a, in->sshd_T);
 	if (in->sshrc)
-		door(&a, SSHRC_PATH, "present", "sshd runs it on the host before every session, with the session's environment");
+		door(&a, SSHRC_PATH, "present",
+		     "sshd runs it on the host before every session, with the session's environment");
 	return a.failed ? -1 : a.found;
 }
 

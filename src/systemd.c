@@ -20,8 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sandsh/cgroup.h"
 #include "cgroup-internal.h"
+#include "sandsh/cgroup.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -59,11 +59,24 @@ static struct {
 static int load_lib(struct sandsh_err *e)
 {
 	static const char *const names[] = {
-		"sd_bus_new", "sd_bus_set_address", "sd_bus_start", "sd_bus_open_system",
-		"sd_bus_flush_close_unref", "sd_bus_message_new_method_call", "sd_bus_message_append",
-		"sd_bus_message_open_container", "sd_bus_message_close_container", "sd_bus_message_unref",
-		"sd_bus_message_read", "sd_bus_call", "sd_bus_error_free", "sd_bus_error_has_name",
-		"sd_bus_match_signal", "sd_bus_slot_unref", "sd_bus_process", "sd_bus_wait",
+		"sd_bus_new",
+		"sd_bus_set_address",
+		"sd_bus_start",
+		"sd_bus_open_system",
+		"sd_bus_flush_close_unref",
+		"sd_bus_message_new_method_call",
+		"sd_bus_message_append",
+		"sd_bus_message_open_container",
+		"sd_bus_message_close_container",
+		"sd_bus_message_unref",
+		"sd_bus_message_read",
+		"sd_bus_call",
+		"sd_bus_error_free",
+		"sd_bus_error_has_name",
+		"sd_bus_match_signal",
+		"sd_bus_slot_unref",
+		"sd_bus_process",
+		"sd_bus_wait",
 	};
 	void **slot = (void **)&sd.bus_new;
 
@@ -90,8 +103,8 @@ bool sandsh_systemd_booted(void)
 	struct stat st;
 
 	/* sd_booted()'s test, and the unified hierarchy at its usual place. */
-	return lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode) && statfs("/sys/fs/cgroup", &fs) == 0 &&
-	       fs.f_type == CGROUP2_SUPER_MAGIC;
+	return lstat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode) &&
+	       statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
 }
 
 /* Appends component s (n bytes) to buf, escaped as systemd-escape does:
@@ -103,8 +116,8 @@ static bool escape(char *buf, size_t len, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		int w;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-		    (c == '.' && i > 0))
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '_' || (c == '.' && i > 0))
 			w = snprintf(buf + at, len - at, "%c", c);
 		else
 			w = snprintf(buf + at, len - at, "\\x%02x", c);
@@ -115,7 +128,8 @@ static bool escape(char *buf, size_t len, const char *s, size_t n)
 	return true;
 }
 
-int sandsh_systemd_names(const char *parent, uid_t uid, char *slice, size_t slen, char *path, size_t plen)
+int sandsh_systemd_names(const char *parent, uid_t uid, char *slice, size_t slen, char *path,
+			 size_t plen)
 {
 	char prefix[1024] = "";
 	const char *p = parent;
@@ -150,7 +164,8 @@ static int names(struct sandsh_cgroup *cg, const char *parent, struct sandsh_err
 	char slice[1100], path[4096];
 
 	if (sandsh_systemd_names(parent, cg->uid, slice, sizeof(slice), path, sizeof(path)) < 0)
-		return sandsh_err_set(e, ENAMETOOLONG, "systemd: slice name for cgroup_parent %s", parent);
+		return sandsh_err_set(e, ENAMETOOLONG, "systemd: slice name for cgroup_parent %s",
+				      parent);
 	cg->slice = strdup(slice);
 	cg->user_rel = strdup(path);
 	if (!cg->slice || !cg->user_rel)
@@ -197,7 +212,8 @@ static int on_job_removed(sd_bus_message *m, void *data, sd_bus_error *err)
 	uint32_t id;
 
 	(void)err;
-	if (sd.read(m, "uoss", &id, &path, &unit, &result) >= 0 && path && w->path && !strcmp(path, w->path)) {
+	if (sd.read(m, "uoss", &id, &path, &unit, &result) >= 0 && path && w->path &&
+	    !strcmp(path, w->path)) {
 		snprintf(w->result, sizeof(w->result), "%s", result ? result : "?");
 		w->done = true;
 	}
@@ -226,7 +242,8 @@ static int call_job(struct sandsh_cgroup *cg, sd_bus_message *m, const char *wha
 	int r, rc = -1;
 
 	/* The match first, so the signal cannot come before we listen. */
-	r = sd.match_signal(bus, &slot, SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved", on_job_removed, &w);
+	r = sd.match_signal(bus, &slot, SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved", on_job_removed,
+			    &w);
 	if (r < 0) {
 		sandsh_err_set(e, -r, "systemd: %s: watch jobs", what);
 		goto out;
@@ -238,7 +255,8 @@ static int call_job(struct sandsh_cgroup *cg, sd_bus_message *m, const char *wha
 			rc = 0;
 			goto out;
 		}
-		sandsh_err_set(e, 0, "systemd: %s: %s", what, error.message ? error.message : sandsh_strerror(-r));
+		sandsh_err_set(e, 0, "systemd: %s: %s", what,
+			       error.message ? error.message : sandsh_strerror(-r));
 		goto out;
 	}
 	r = sd.read(reply, "o", &w.path);
@@ -313,7 +331,8 @@ static int user_slice(struct sandsh_cgroup *cg, const struct sandsh_policy *p, s
 	int rc;
 
 	snprintf(desc, sizeof(desc), "sandsh sandboxes of uid %u", (unsigned)cg->uid);
-	if (!m || sd.append(m, "ss", cg->slice, "fail") < 0 || sd.open_container(m, 'a', "(sv)") < 0 ||
+	if (!m || sd.append(m, "ss", cg->slice, "fail") < 0 ||
+	    sd.open_container(m, 'a', "(sv)") < 0 ||
 	    sd.append(m, "(sv)", "Description", "s", desc) < 0 || append_limits(m, p) < 0 ||
 	    sd.close_container(m) < 0 || sd.append(m, "a(sa(sv))", 0) < 0) {
 		if (m)
@@ -365,7 +384,8 @@ static long count_scopes(const struct sandsh_cgroup *cg)
 		    (cg->unit && !strcmp(de->d_name, cg->unit)))
 			continue; /* not a scope, or our own (ending) */
 		snprintf(path, sizeof(path), "%s/cgroup.events", de->d_name);
-		if (sandsh_cgroup_read_at(dirfd(d), path, buf, sizeof(buf)) == 0 && strstr(buf, "populated 1"))
+		if (sandsh_cgroup_read_at(dirfd(d), path, buf, sizeof(buf)) == 0 &&
+		    strstr(buf, "populated 1"))
 			n++;
 	}
 	closedir(d);
@@ -388,7 +408,8 @@ int sandsh_systemd_prepare(struct sandsh_cgroup *cg, const struct sandsh_setting
 		return -1;
 	active = count_scopes(cg);
 	if (p->max_sessions > 0 && active >= p->max_sessions) {
-		sandsh_err_deny(e, "session refused: too many sessions (max_sessions %ld)", p->max_sessions);
+		sandsh_err_deny(e, "session refused: too many sessions (max_sessions %ld)",
+				p->max_sessions);
 		snprintf(e->log, sizeof(e->log), "max_sessions reached (%ld active)", active);
 		return -1;
 	}
@@ -439,16 +460,21 @@ int sandsh_systemd_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, stru
 		cg->caller = caller;
 		cg->origin[0] = unit_of(caller);
 		if (!cg->origin[0]) {
-			sandsh_err_set(e, 0, "systemd: cannot tell which unit process %d is in", (int)caller);
+			sandsh_err_set(e, 0, "systemd: cannot tell which unit process %d is in",
+				       (int)caller);
 			goto out;
 		}
 	}
-	snprintf(desc, sizeof(desc), "sandsh session %.16s of uid %u", cg->unit + 7, (unsigned)cg->uid);
-	if (!m || sd.append(m, "ss", cg->unit, "fail") < 0 || sd.open_container(m, 'a', "(sv)") < 0 ||
-	    sd.append(m, "(sv)", "Description", "s", desc) < 0 || sd.append(m, "(sv)", "Slice", "s", cg->slice) < 0 ||
+	snprintf(desc, sizeof(desc), "sandsh session %.16s of uid %u", cg->unit + 7,
+		 (unsigned)cg->uid);
+	if (!m || sd.append(m, "ss", cg->unit, "fail") < 0 ||
+	    sd.open_container(m, 'a', "(sv)") < 0 ||
+	    sd.append(m, "(sv)", "Description", "s", desc) < 0 ||
+	    sd.append(m, "(sv)", "Slice", "s", cg->slice) < 0 ||
 	    sd.append(m, "(sv)", "CollectMode", "s", "inactive-or-failed") < 0 ||
 	    /* pids.current and memory.current of the session, for --list */
-	    sd.append(m, "(sv)", "TasksAccounting", "b", 1) < 0 || sd.append(m, "(sv)", "MemoryAccounting", "b", 1) < 0 ||
+	    sd.append(m, "(sv)", "TasksAccounting", "b", 1) < 0 ||
+	    sd.append(m, "(sv)", "MemoryAccounting", "b", 1) < 0 ||
 	    (caller > 0 ? sd.append(m, "(sv)", "PIDs", "au", 2, (uint32_t)pid, (uint32_t)caller)
 			: sd.append(m, "(sv)", "PIDs", "au", 1, (uint32_t)pid)) < 0 ||
 	    sd.close_container(m) < 0 || sd.append(m, "a(sa(sv))", 0) < 0) {
@@ -495,7 +521,8 @@ int sandsh_systemd_attach(struct sandsh_cgroup *cg, pid_t pid, bool caller, stru
 	if (caller) {
 		cg->origin[0] = unit_of(pid);
 		if (!cg->origin[0])
-			return sandsh_err_set(e, 0, "systemd: cannot tell which unit process %d is in", (int)pid);
+			return sandsh_err_set(
+				e, 0, "systemd: cannot tell which unit process %d is in", (int)pid);
 		cg->caller = pid;
 	}
 	if (attach(cg, cg->unit, pid, e) < 0)
@@ -524,7 +551,8 @@ void sandsh_systemd_release(struct sandsh_cgroup *cg)
 	/* The last session of the user takes the slice (and its limits) with
 	 * it; the lock keeps a starting session from racing this. A login of
 	 * a persistent sandbox leaves that to the sandbox's keeper. */
-	if (!cg->joined && cg->slice && (cg->lock_fd >= 0 || sandsh_cgroup_lock(cg, &ignored) == 0)) {
+	if (!cg->joined && cg->slice &&
+	    (cg->lock_fd >= 0 || sandsh_cgroup_lock(cg, &ignored) == 0)) {
 		if (count_scopes(cg) == 0) {
 			m = method(cg, "StopUnit");
 			if (m && sd.append(m, "ss", cg->slice, "fail") >= 0)

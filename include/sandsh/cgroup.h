@@ -15,8 +15,9 @@
 enum sandsh_cg_ctrl { SANDSH_CG_PIDS, SANDSH_CG_CPU, SANDSH_CG_MEMORY, SANDSH_CG__COUNT };
 
 struct sandsh_cgroup {
-	int version;                    /* 2 or 1; 0 before prepare */
-	char *mount[SANDSH_CG__COUNT];  /* v1: mount point per controller (NULL: not used); v2: [0] only */
+	int version; /* 2 or 1; 0 before prepare */
+	char *mount
+		[SANDSH_CG__COUNT]; /* v1: mount point per controller (NULL: not used); v2: [0] only */
 	int mount_fd[SANDSH_CG__COUNT]; /* O_PATH fds of those mount points: everything below is
 	                                 * done relative to them, so it keeps working after the
 	                                 * caller's root changed (PAM) */
@@ -32,13 +33,13 @@ struct sandsh_cgroup {
 	/* systemd-native placement (systemd as PID 1 on cgroup v2): the user
 	 * level is a slice, the leaf a transient scope, made through systemd's
 	 * API; user_rel and leaf_rel are their cgroup paths. */
-	char *unified;                  /* the cgroup v2 mount, whatever the version used */
+	char *unified; /* the cgroup v2 mount, whatever the version used */
 	bool systemd;
-	bool joined;                    /* attach(): the leaf is a persistent sandbox's */
-	bool started;                   /* the scope was started */
-	char *slice;                    /* the user's slice unit */
-	char *unit;                     /* the session's scope unit */
-	void *bus;                      /* sd_bus connection */
+	bool joined;  /* attach(): the leaf is a persistent sandbox's */
+	bool started; /* the scope was started */
+	char *slice;  /* the user's slice unit */
+	char *unit;   /* the session's scope unit */
+	void *bus;    /* sd_bus connection */
 	uid_t uid;
 };
 
@@ -62,8 +63,8 @@ void sandsh_cgroup_release(struct sandsh_cgroup *cg);
 /* A persistent sandbox's login: pid joins the sandbox's existing leaf
  * (leaf_rel; on systemd the scope unit). A caller (PAM) goes back where it
  * was at release; release never removes the leaf, which is the keeper's. */
-int sandsh_cgroup_attach(struct sandsh_cgroup *cg, const char *leaf_rel, const char *unit, pid_t pid,
-			 bool caller, struct sandsh_err *e);
+int sandsh_cgroup_attach(struct sandsh_cgroup *cg, const char *leaf_rel, const char *unit,
+			 pid_t pid, bool caller, struct sandsh_err *e);
 /* How many processes other than a and b are in the leaf; -1 if unknown. */
 long sandsh_cgroup_others(const struct sandsh_cgroup *cg, pid_t a, pid_t b);
 
@@ -72,7 +73,8 @@ long sandsh_cgroup_others(const struct sandsh_cgroup *cg, pid_t a, pid_t b);
  * does) and its cgroup path below the unified hierarchy
  * ("a.slice/a-b.slice/a-b-u<UID>.slice"). Pure. 0, or -1 if it does not
  * fit. */
-int sandsh_systemd_names(const char *parent, uid_t uid, char *slice, size_t slen, char *path, size_t plen);
+int sandsh_systemd_names(const char *parent, uid_t uid, char *slice, size_t slen, char *path,
+			 size_t plen);
 
 /* For --list: reads "pids.current" style values of a leaf. Returns -1 if
  * absent, -2 for "max". */

@@ -9,7 +9,7 @@
 
 struct sandsh_user {
 	uid_t uid;
-	gid_t gid;          /* primary group */
+	gid_t gid; /* primary group */
 	char *name;
 	char *home;         /* passwd home */
 	char *gecos;        /* sanitized: no ':' or control characters */

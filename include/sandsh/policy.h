@@ -68,38 +68,38 @@ struct sandsh_origin {
 };
 
 struct sandsh_settings {
-	char *cgroup_parent; /* default "sandsh"; relative, no "..", [A-Za-z0-9._-/] */
-	bool allow_root;     /* default false */
-	int log_facility;    /* LOG_AUTHPRIV by default */
+	char *cgroup_parent;     /* default "sandsh"; relative, no "..", [A-Za-z0-9._-/] */
+	bool allow_root;         /* default false */
+	int log_facility;        /* LOG_AUTHPRIV by default */
 	char *log_facility_name; /* "authpriv" */
 };
 
 /* The resolved policy of one user: merged and expanded. */
 struct sandsh_policy {
-	bool allow;          /* true */
-	bool sandbox;        /* true */
-	char *rootfs;        /* NULL when unset; required (error) when sandbox */
-	bool readonly_root;  /* true */
-	char *hostname;      /* "sandsh", expanded and valid */
-	char *shell;         /* "/bin/sh", absolute */
-	char *home;          /* passwd home when unset, absolute */
-	long pids_max;       /* 64 */
-	int64_t memory_max;  /* bytes, -1 = unset */
-	int cpu_max_pct;     /* 100; -1 = "max" (no quota) */
-	long max_sessions;   /* 0 = unset */
-	long timeout;        /* seconds, 0 = unset */
-	enum sandsh_net net; /* host */
-	bool ipc;            /* true */
+	bool allow;                  /* true */
+	bool sandbox;                /* true */
+	char *rootfs;                /* NULL when unset; required (error) when sandbox */
+	bool readonly_root;          /* true */
+	char *hostname;              /* "sandsh", expanded and valid */
+	char *shell;                 /* "/bin/sh", absolute */
+	char *home;                  /* passwd home when unset, absolute */
+	long pids_max;               /* 64 */
+	int64_t memory_max;          /* bytes, -1 = unset */
+	int cpu_max_pct;             /* 100; -1 = "max" (no quota) */
+	long max_sessions;           /* 0 = unset */
+	long timeout;                /* seconds, 0 = unset */
+	enum sandsh_net net;         /* host */
+	bool ipc;                    /* true */
 	struct sandsh_mount *mounts; /* default: one tmpfs on /tmp */
 	size_t n_mounts;
-	struct sandsh_envvar *env;   /* default: PATH=SANDSH_DEFAULT_PATH */
+	struct sandsh_envvar *env; /* default: PATH=SANDSH_DEFAULT_PATH */
 	size_t n_env;
-	char **env_keep;     /* names; an entry ending in '*' is a prefix pattern */
+	char **env_keep; /* names; an entry ending in '*' is a prefix pattern */
 	size_t n_env_keep;
 	enum sandsh_passwd passwd; /* generate */
-	bool seccomp;        /* true */
-	bool persist;        /* false: one sandbox per login; true: one per user, joined */
-	long linger;         /* persist: seconds the sandbox outlives its last login; -1 = unset */
+	bool seccomp;              /* true */
+	bool persist;              /* false: one sandbox per login; true: one per user, joined */
+	long linger; /* persist: seconds the sandbox outlives its last login; -1 = unset */
 	struct sandsh_origin origin[SANDSH_K__COUNT];
 };
 #define SANDSH_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"

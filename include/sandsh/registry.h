@@ -12,7 +12,7 @@ struct sandsh_session_info {
 	char id[17];
 	uid_t uid;
 	const char *user;
-	pid_t pid; /* the outer sandsh process */
+	pid_t pid;         /* the outer sandsh process */
 	long long started; /* epoch seconds */
 	const char *tty;
 	const char *leaf_rel; /* cgroup leaf, or "-" */

@@ -20,17 +20,17 @@ enum sandsh_pid1_mode { SANDSH_PID1_COMMAND, SANDSH_PID1_HOLD };
 struct sandsh_launch {
 	const struct sandsh_policy *policy;
 	const struct sandsh_user *user;
-	bool confined;          /* false: policy sandbox = false, no namespaces */
+	bool confined; /* false: policy sandbox = false, no namespaces */
 	enum sandsh_pid1_mode mode;
-	const char *exec_path;  /* the policy shell */
-	char **argv;            /* inner argv */
-	char **envp;            /* inner environment */
-	char *passwd_text;      /* generated /etc/passwd, or NULL */
-	char *group_text;       /* generated /etc/group, or NULL */
-	gid_t tty_gid;          /* host "tty" group for devpts, or (gid_t)-1 */
-	bool dev_log;           /* bind the host's /dev/log (PAM callers log) */
-	int sync_fd;            /* child: read end; EOF means the outer is gone */
-	int report_fd;          /* child: write end for a failure report */
+	const char *exec_path; /* the policy shell */
+	char **argv;           /* inner argv */
+	char **envp;           /* inner environment */
+	char *passwd_text;     /* generated /etc/passwd, or NULL */
+	char *group_text;      /* generated /etc/group, or NULL */
+	gid_t tty_gid;         /* host "tty" group for devpts, or (gid_t)-1 */
+	bool dev_log;          /* bind the host's /dev/log (PAM callers log) */
+	int sync_fd;           /* child: read end; EOF means the outer is gone */
+	int report_fd;         /* child: write end for a failure report */
 	mode_t caller_umask;
 	struct rlimit caller_rlimits[RLIM_NLIMITS];
 };

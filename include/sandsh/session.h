@@ -31,11 +31,11 @@ enum sandsh_via { SANDSH_VIA_SHELL, SANDSH_VIA_PAM };
  * validated by the front end (sandsh_session_item_ok). */
 struct sandsh_request {
 	enum sandsh_via via;
-	uid_t uid;               /* shell: getuid() */
-	const char *name;        /* PAM: PAM_USER, a name to look up in NSS */
-	const char *tty;         /* "pts/3", or NULL: "none" */
-	const char *from;        /* client address or host, or NULL: "local" */
-	const char *service;     /* PAM service; NULL for the shell */
+	uid_t uid;           /* shell: getuid() */
+	const char *name;    /* PAM: PAM_USER, a name to look up in NSS */
+	const char *tty;     /* "pts/3", or NULL: "none" */
+	const char *from;    /* client address or host, or NULL: "local" */
+	const char *service; /* PAM service; NULL for the shell */
 	/* The shell as an sshd ForceCommand: why the user's own code may have
 	 * run, or may run next time, before sandsh (a side door), or NULL. */
 	const char *side_door;
@@ -69,7 +69,8 @@ struct sandsh_session {
 /* Identify the user, load and resolve the policy, decide. Returns a
  * decision, or -1 with e set (status 1 for a refusal, 125 otherwise); the
  * audit log has the "denied"/"error" line already. euid 0. */
-int sandsh_session_load(struct sandsh_session *s, const struct sandsh_request *r, struct sandsh_err *e);
+int sandsh_session_load(struct sandsh_session *s, const struct sandsh_request *r,
+			struct sandsh_err *e);
 void sandsh_session_free(struct sandsh_session *s);
 
 /* Runs the session and returns its exit status: the command's, 128+N, or
@@ -86,16 +87,16 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e);
  * the caller is as it was and e says why (logged by the supervisor, or
  * here when there was none). */
 struct sandsh_joined {
-	pid_t owner;    /* the process that joined */
-	int pid1_fd;    /* pidfd of the sandbox's PID 1 */
-	int sock;       /* to the supervisor */
-	int proc_fd;    /* the host's /proc, for the zombies of the session */
+	pid_t owner; /* the process that joined */
+	int pid1_fd; /* pidfd of the sandbox's PID 1 */
+	int sock;    /* to the supervisor */
+	int proc_fd; /* the host's /proc, for the zombies of the session */
 	char id[17];
-	bool persist;   /* a persistent sandbox: close ends this login only */
+	bool persist; /* a persistent sandbox: close ends this login only */
 	bool closed;
 };
-int sandsh_session_pam_open(struct sandsh_session *s, struct sandsh_request *r, struct sandsh_joined *j,
-			    struct sandsh_err *e);
+int sandsh_session_pam_open(struct sandsh_session *s, struct sandsh_request *r,
+			    struct sandsh_joined *j, struct sandsh_err *e);
 /* Ends a joined session: every process of it is killed; the supervisor
  * cleans up and logs "session close". Idempotent; only in the owner. */
 void sandsh_session_pam_close(struct sandsh_joined *j);

@@ -13,10 +13,10 @@
 typedef char *(*sandsh_sshaudit_read_fn)(const char *path, void *arg);
 
 struct sandsh_sshaudit_in {
-	const char *pam_path; /* sshd's PAM service file; names it in the
+	const char *pam_path;         /* sshd's PAM service file; names it in the
 				 output, and included names are relative to
 				 its directory */
-	const char *pam_text; /* its text; NULL: there is none */
+	const char *pam_text;         /* its text; NULL: there is none */
 	sandsh_sshaudit_read_fn read; /* for included files; NULL: none read */
 	void *read_arg;
 	const char *sshd_T; /* the output of `sshd -T`; NULL: not available */

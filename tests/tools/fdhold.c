@@ -53,7 +53,8 @@ static void record(int sock, int pipe_rd, const char *prefix)
 {
 	char path[4096], buf[4096];
 	int out[2];
-	struct pollfd p[2] = { { .fd = sock, .events = POLLIN }, { .fd = pipe_rd, .events = POLLIN } };
+	struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
+			       { .fd = pipe_rd, .events = POLLIN } };
 	int open_ends = 2;
 
 	snprintf(path, sizeof(path), "%s.sock", prefix);

@@ -26,6 +26,7 @@
  * started without it, so `build/tests/test_pam` runs as is.
  * The module: $SANDSH_PAM_MODULE, else pam_sandsh.so beside the directory
  * of this binary (build/tests/../pam_sandsh.so). */
+#include <cmocka.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +37,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,8 +55,8 @@
 static char module[PATH_MAX];
 static char svcdir[PATH_MAX];
 static bool hermetic;
-static const char *rootfs;  /* the fixture rootfs (hermetic) */
-static const char *logfile; /* the log sink's file (hermetic) */
+static const char *rootfs;   /* the fixture rootfs (hermetic) */
+static const char *logfile;  /* the log sink's file (hermetic) */
 static const char *cgparent; /* the run's cgroup_parent (hermetic) */
 
 /* --- set-up ------------------------------------------------------------------- */
@@ -115,7 +115,8 @@ static void make_services(void)
 	/* The untrusted-item cases: the module in the session stack, and
 	 * service names the module must refuse (PAM_SERVICE is the name the
 	 * application passed to pam_start). */
-	snprintf(text, sizeof(text), "account required pam_permit.so\nsession required %s\n", module);
+	snprintf(text, sizeof(text), "account required pam_permit.so\nsession required %s\n",
+		 module);
 	for (size_t i = 0; i < sizeof(item_services) / sizeof(item_services[0]); i++)
 		write_service(item_services[i], text);
 	/* libpam reads "other" with every service: deny all, as Debian's. */
@@ -181,7 +182,8 @@ static void reexec_under_wrapper(char **argv)
 
 /* Runs the operations on a fresh handle for SERVICE/USER (in this process)
  * and stores each return value in rv[]. */
-static void pam_ops(const char *service, const char *user, const enum pamtest_ops *ops, size_t n, int *rv)
+static void pam_ops(const char *service, const char *user, const enum pamtest_ops *ops, size_t n,
+		    int *rv)
 {
 	struct pam_testcase tc[8];
 	enum pamtest_err perr;
@@ -210,8 +212,8 @@ static void pam_ops(const char *service, const char *user, const enum pamtest_op
 
 /* The same, in a child that has dropped to uid/gid 65534 (never privileged
  * when the test runs as root). */
-static void pam_ops_unpriv(const char *service, const char *user, const enum pamtest_ops *ops, size_t n,
-			   int *rv)
+static void pam_ops_unpriv(const char *service, const char *user, const enum pamtest_ops *ops,
+			   size_t n, int *rv)
 {
 	int pfd[2], status;
 	pid_t pid;
@@ -302,7 +304,8 @@ static int direct_call_raw(const char *sym, const char *user)
 	}
 	rc = fn(pamh, 0, 0, NULL);
 	/* The module keeps no data unless it placed the session. */
-	if (pam_get_data(pamh, "pam_sandsh", &data) == PAM_SUCCESS || pam_getenv(pamh, "SANDSH_SESSION"))
+	if (pam_get_data(pamh, "pam_sandsh", &data) == PAM_SUCCESS ||
+	    pam_getenv(pamh, "SANDSH_SESSION"))
 		rc = -2000;
 	pam_end(pamh, rc);
 	dlclose(h);
@@ -393,7 +396,8 @@ static const enum pamtest_ops CLOSE2[] = { PAMTEST_CLOSE_SESSION, PAMTEST_CLOSE_
 static void need_hermetic(void)
 {
 	if (!hermetic) {
-		print_message("# needs root in the hermetic namespace (tests/pam/run.sh): skipped\n");
+		print_message(
+			"# needs root in the hermetic namespace (tests/pam/run.sh): skipped\n");
 		skip();
 	}
 }
@@ -430,9 +434,9 @@ static void set_policy(const char *body, bool unsafe)
 	assert_int_equal(chown(POLICY, 0, 0), 0);
 }
 
-#define STD_POLICY                                                               \
-	"defaults = { rootfs = \"%R\"; hostname = \"unit\"; };\n"                \
-	"groups = { sbstaff = { sandbox = false; }; };\n"                        \
+#define STD_POLICY                                                \
+	"defaults = { rootfs = \"%R\"; hostname = \"unit\"; };\n" \
+	"groups = { sbstaff = { sandbox = false; }; };\n"         \
 	"users = { sbuser2 = { allow = false; }; };\n"
 
 /* Waits (2 s at most) for a line containing every one of the strings in
@@ -661,8 +665,8 @@ static void unsandboxed_user_ignored(void **state)
  * values of the real services still work: sshd's "ssh" and "/dev/pts/N",
  * login's "pts/N", an address or a host name. */
 
-#define ITEMS_POLICY                                                            \
-	"settings = { cgroup_parent = \"%C\"; };\n"                            \
+#define ITEMS_POLICY                                \
+	"settings = { cgroup_parent = \"%C\"; };\n" \
 	"defaults = { rootfs = \"%R\"; hostname = \"unit\"; };\n"
 
 static void need_root_placement(void)
@@ -678,7 +682,8 @@ static void need_root_placement(void)
  * with the given items, as root, in a forked child: the child is the
  * process the module places. Returns open_session's value, or 1000 + the
  * close value when the open succeeded and the close did not. */
-static int open_close_root(const char *service, const char *user, const char *tty, const char *rhost)
+static int open_close_root(const char *service, const char *user, const char *tty,
+			   const char *rhost)
 {
 	int status;
 	pid_t pid;
@@ -753,7 +758,8 @@ static bool log_clean(long mark)
 
 /* A session with these items is refused, with one denied/error line
  * naming item, and nothing of it in the log. */
-static void assert_refused_item(const char *service, const char *tty, const char *rhost, const char *item)
+static void assert_refused_item(const char *service, const char *tty, const char *rhost,
+				const char *item)
 {
 	long mark = log_mark();
 	int rv = open_close_root(service, "sbuser1", tty, rhost);
@@ -771,7 +777,8 @@ static void assert_refused_item(const char *service, const char *tty, const char
 }
 
 /* A session with these items opens and closes, and its open line says so. */
-static void assert_accepted_items(const char *tty, const char *rhost, const char *want_tty, const char *want_from)
+static void assert_accepted_items(const char *tty, const char *rhost, const char *want_tty,
+				  const char *want_from)
 {
 	char t[128], fr[300];
 	long mark = log_mark();
@@ -868,13 +875,15 @@ static void items_service(void **state)
  * not know it, and nothing is placed or logged as a session. */
 static void items_user_spellings(void **state)
 {
-	const char *names[] = { "sbuser1 ", " sbuser1", "SBUSER1", "sbuser1\n", "sbuser1\v", "sbuser1\t" };
+	const char *names[] = { "sbuser1 ",  " sbuser1",  "SBUSER1",
+				"sbuser1\n", "sbuser1\v", "sbuser1\t" };
 	need_root_placement();
 	set_policy(ITEMS_POLICY, false);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		long mark = log_mark();
 		int rv[1];
-		assert_int_equal(open_close_root("sandsh-items", names[i], "ssh", "127.0.0.1"), PAM_SESSION_ERR);
+		assert_int_equal(open_close_root("sandsh-items", names[i], "ssh", "127.0.0.1"),
+				 PAM_SESSION_ERR);
 		pam_ops("sandsh", names[i], ACCT, 1, rv);
 		assert_int_equal(rv[0], PAM_USER_UNKNOWN);
 		assert_false(log_has(mark, "session open", NULL));
@@ -885,26 +894,16 @@ static void items_user_spellings(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(unknown_user_account),
-		cmocka_unit_test(unknown_user_session),
-		cmocka_unit_test(no_pam_user),
-		cmocka_unit_test(root_account),
-		cmocka_unit_test(root_session_ignored),
-		cmocka_unit_test(close_without_open),
-		cmocka_unit_test(missing_policy),
-		cmocka_unit_test(allowed_account),
-		cmocka_unit_test(denied_account),
-		cmocka_unit_test(broken_policy),
-		cmocka_unit_test(unsafe_policy),
-		cmocka_unit_test(resolve_error),
-		cmocka_unit_test(session_needs_root),
-		cmocka_unit_test(unsandboxed_user_ignored),
-		cmocka_unit_test(items_valid),
-		cmocka_unit_test(items_tty_3000),
-		cmocka_unit_test(items_tty_1k),
-		cmocka_unit_test(items_tty_control),
-		cmocka_unit_test(items_rhost),
-		cmocka_unit_test(items_service),
+		cmocka_unit_test(unknown_user_account), cmocka_unit_test(unknown_user_session),
+		cmocka_unit_test(no_pam_user),          cmocka_unit_test(root_account),
+		cmocka_unit_test(root_session_ignored), cmocka_unit_test(close_without_open),
+		cmocka_unit_test(missing_policy),       cmocka_unit_test(allowed_account),
+		cmocka_unit_test(denied_account),       cmocka_unit_test(broken_policy),
+		cmocka_unit_test(unsafe_policy),        cmocka_unit_test(resolve_error),
+		cmocka_unit_test(session_needs_root),   cmocka_unit_test(unsandboxed_user_ignored),
+		cmocka_unit_test(items_valid),          cmocka_unit_test(items_tty_3000),
+		cmocka_unit_test(items_tty_1k),         cmocka_unit_test(items_tty_control),
+		cmocka_unit_test(items_rhost),          cmocka_unit_test(items_service),
 		cmocka_unit_test(items_user_spellings),
 	};
 	const char *m, *s;

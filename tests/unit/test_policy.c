@@ -115,8 +115,7 @@ static void resolve_ok(const char *text, const struct sandsh_user *u, struct san
 }
 
 /* Parses text (must be valid), resolves for u, expects exactly `want`. */
-static void expect_resolve_error(const char *text, const struct sandsh_user *u,
-				 const char *want)
+static void expect_resolve_error(const char *text, const struct sandsh_user *u, const char *want)
 {
 	struct sandsh_policy_file *pf = parse_ok(text);
 	struct sandsh_diags d = { 0 };
@@ -170,9 +169,8 @@ static void t_version(void **state)
 	expect_parse_error("version = \"1\";\n", "t.conf:1: version: must be 1\n");
 	expect_parse_error("version = 1.0;\n", "t.conf:1: version: must be 1\n");
 	/* libconfig 1.5 would read 4294967297 as 1 */
-	expect_parse_error("version = 4294967297;\n",
-			   "t.conf:1: version: integer out of range "
-			   "(write 64-bit values with an L suffix)\n");
+	expect_parse_error("version = 4294967297;\n", "t.conf:1: version: integer out of range "
+						      "(write 64-bit values with an L suffix)\n");
 	sandsh_policy_file_free(parse_ok("version = 1L;\n"));
 }
 
@@ -253,17 +251,18 @@ static void t_wrong_types(void **state)
 
 static void t_ranges(void **state)
 {
-	expect_parse_error("version = 1;\n"
-			   "defaults = {\n"
-			   "  pids_max = 0;\n"
-			   "};\n"
-			   "groups = { a = { pids_max = 4194305; }; b = { timeout = 31536001; }; };\n"
-			   "users = { u = { max_sessions = 0; timeout = 0; }; };\n",
-			   "t.conf:3: defaults.pids_max: must be between 1 and 4194304\n"
-			   "t.conf:5: groups.a.pids_max: must be between 1 and 4194304\n"
-			   "t.conf:5: groups.b.timeout: must be between 1 and 31536000\n"
-			   "t.conf:6: users.u.max_sessions: must be between 1 and 2147483647\n"
-			   "t.conf:6: users.u.timeout: must be between 1 and 31536000\n");
+	expect_parse_error(
+		"version = 1;\n"
+		"defaults = {\n"
+		"  pids_max = 0;\n"
+		"};\n"
+		"groups = { a = { pids_max = 4194305; }; b = { timeout = 31536001; }; };\n"
+		"users = { u = { max_sessions = 0; timeout = 0; }; };\n",
+		"t.conf:3: defaults.pids_max: must be between 1 and 4194304\n"
+		"t.conf:5: groups.a.pids_max: must be between 1 and 4194304\n"
+		"t.conf:5: groups.b.timeout: must be between 1 and 31536000\n"
+		"t.conf:6: users.u.max_sessions: must be between 1 and 2147483647\n"
+		"t.conf:6: users.u.timeout: must be between 1 and 31536000\n");
 	expect_parse_error("version = 1;\ndefaults = { pids_max = -1; };\n",
 			   "t.conf:2: defaults.pids_max: must be between 1 and 4194304\n");
 	/* 64-bit literal: accepted where an int is, still range checked */
@@ -300,9 +299,9 @@ static void t_ranges(void **state)
 	expect_parse_error("version = 1;\ndefaults = { pids_max = -0; };\n",
 			   "t.conf:2: defaults.pids_max: must be between 1 and 4194304\n");
 
-	struct sandsh_policy_file *pf =
-		parse_ok("version = 1;\ndefaults = { pids_max = 4194304; timeout = 31536000; "
-			 "max_sessions = 1; };\nusers = { x = { pids_max = 1L; timeout = 0x10; }; };\n");
+	struct sandsh_policy_file *pf = parse_ok(
+		"version = 1;\ndefaults = { pids_max = 4194304; timeout = 31536000; "
+		"max_sessions = 1; };\nusers = { x = { pids_max = 1L; timeout = 0x10; }; };\n");
 	sandsh_policy_file_free(pf);
 }
 
@@ -332,22 +331,23 @@ static void t_memory_max(void **state)
 	assert_int_equal(p.origin[SANDSH_K_MEMORY_MAX].line, 3);
 	sandsh_policy_free(&p);
 
-	expect_parse_error("version = 1;\n"
-			   "defaults = {\n"
-			   "  memory_max = \"512MB\";\n"
-			   "};\n"
-			   "users = {\n"
-			   "  a = { memory_max = \"1023K\"; };\n"
-			   "  b = { memory_max = 1048575; };\n"
-			   "  c = { memory_max = \"\"; };\n"
-			   "  d = { memory_max = 5368709120; };\n"
-			   "};\n",
-			   "t.conf:3: defaults.memory_max: must be a size such as \"512M\" or \"max\"\n"
-			   "t.conf:6: users.a.memory_max: must be at least 1M (1048576 bytes)\n"
-			   "t.conf:7: users.b.memory_max: must be at least 1M (1048576 bytes)\n"
-			   "t.conf:8: users.c.memory_max: must be a size such as \"512M\" or \"max\"\n"
-			   "t.conf:9: users.d.memory_max: integer out of range "
-			   "(write 64-bit values with an L suffix)\n");
+	expect_parse_error(
+		"version = 1;\n"
+		"defaults = {\n"
+		"  memory_max = \"512MB\";\n"
+		"};\n"
+		"users = {\n"
+		"  a = { memory_max = \"1023K\"; };\n"
+		"  b = { memory_max = 1048575; };\n"
+		"  c = { memory_max = \"\"; };\n"
+		"  d = { memory_max = 5368709120; };\n"
+		"};\n",
+		"t.conf:3: defaults.memory_max: must be a size such as \"512M\" or \"max\"\n"
+		"t.conf:6: users.a.memory_max: must be at least 1M (1048576 bytes)\n"
+		"t.conf:7: users.b.memory_max: must be at least 1M (1048576 bytes)\n"
+		"t.conf:8: users.c.memory_max: must be a size such as \"512M\" or \"max\"\n"
+		"t.conf:9: users.d.memory_max: integer out of range "
+		"(write 64-bit values with an L suffix)\n");
 }
 
 static void t_cpu_max(void **state)
@@ -371,23 +371,24 @@ static void t_cpu_max(void **state)
 	assert_int_equal(p.cpu_max_pct, -1);
 	sandsh_policy_free(&p);
 
-	expect_parse_error("version = 1;\n"
-			   "users = {\n"
-			   "  a = { cpu_max = \"0%\"; };\n"
-			   "  b = { cpu_max = \"100001%\"; };\n"
-			   "  c = { cpu_max = \"150\"; };\n"
-			   "  d = { cpu_max = \"1.5\"; };\n"
-			   "  e = { cpu_max = \"MAX\"; };\n"
-			   "  f = { cpu_max = \"%\"; };\n"
-			   "  g = { cpu_max = \"50%%\"; };\n"
-			   "};\n",
-			   "t.conf:3: users.a.cpu_max: must be \"N%\" with N from 1 to 100000, or \"max\"\n"
-			   "t.conf:4: users.b.cpu_max: must be \"N%\" with N from 1 to 100000, or \"max\"\n"
-			   "t.conf:5: users.c.cpu_max: must be \"N%\" with N from 1 to 100000, or \"max\"\n"
-			   "t.conf:6: users.d.cpu_max: must be \"N%\" with N from 1 to 100000, or \"max\"\n"
-			   "t.conf:7: users.e.cpu_max: must be \"N%\" with N from 1 to 100000, or \"max\"\n"
-			   "t.conf:8: users.f.cpu_max: must be \"N%\" with N from 1 to 100000, or \"max\"\n"
-			   "t.conf:9: users.g.cpu_max: must be \"N%\" with N from 1 to 100000, or \"max\"\n");
+	expect_parse_error(
+		"version = 1;\n"
+		"users = {\n"
+		"  a = { cpu_max = \"0%\"; };\n"
+		"  b = { cpu_max = \"100001%\"; };\n"
+		"  c = { cpu_max = \"150\"; };\n"
+		"  d = { cpu_max = \"1.5\"; };\n"
+		"  e = { cpu_max = \"MAX\"; };\n"
+		"  f = { cpu_max = \"%\"; };\n"
+		"  g = { cpu_max = \"50%%\"; };\n"
+		"};\n",
+		"t.conf:3: users.a.cpu_max: must be \"N%\" with N from 1 to 100000, or \"max\"\n"
+		"t.conf:4: users.b.cpu_max: must be \"N%\" with N from 1 to 100000, or \"max\"\n"
+		"t.conf:5: users.c.cpu_max: must be \"N%\" with N from 1 to 100000, or \"max\"\n"
+		"t.conf:6: users.d.cpu_max: must be \"N%\" with N from 1 to 100000, or \"max\"\n"
+		"t.conf:7: users.e.cpu_max: must be \"N%\" with N from 1 to 100000, or \"max\"\n"
+		"t.conf:8: users.f.cpu_max: must be \"N%\" with N from 1 to 100000, or \"max\"\n"
+		"t.conf:9: users.g.cpu_max: must be \"N%\" with N from 1 to 100000, or \"max\"\n");
 }
 
 static void t_enums(void **state)
@@ -456,52 +457,54 @@ static void t_settings(void **state)
 
 static void t_mounts_errors(void **state)
 {
-	expect_parse_error("version = 1;\n"
-			   "defaults = { mounts = (\n"
-			   "  { type = \"bind\"; target = \"/data\"; },\n"
-			   "  { type = \"tmpfs\"; source = \"/x\"; target = \"/y\"; },\n"
-			   "  { type = \"overlay\"; target = \"/z\"; },\n"
-			   "  { type = \"tmpfs\"; target = \"/data\"; },\n"
-			   "  { target = \"/w\"; },\n"
-			   "  { type = \"bind\"; source = \"/s\"; target = \"/t\"; size = \"1M\"; },\n"
-			   "  { type = \"tmpfs\"; target = \"/u\"; mode = \"0755\"; },\n"
-			   "  { type = \"tmpfs\"; target = \"/v\"; size = \"1K\"; readonly = 1; },\n"
-			   "  { type = \"bind\"; source = \"/s\"; },\n"
-			   "  \"/tmp\" ); };\n",
-			   "t.conf:3: defaults.mounts[0].source: required for a bind mount\n"
-			   "t.conf:4: defaults.mounts[1].source: not allowed for a tmpfs mount\n"
-			   "t.conf:5: defaults.mounts[2].type: must be \"bind\" or \"tmpfs\"\n"
-			   "t.conf:6: defaults.mounts[3].target: \"/data\" is a duplicate target\n"
-			   "t.conf:7: defaults.mounts[4].type: required\n"
-			   "t.conf:8: defaults.mounts[5].size: only for tmpfs mounts\n"
-			   "t.conf:9: defaults.mounts[6].mode: unknown key\n"
-			   "t.conf:10: defaults.mounts[7].readonly: must be a boolean\n"
-			   "t.conf:10: defaults.mounts[7].size: must be at least 1M (1048576 bytes)\n"
-			   "t.conf:11: defaults.mounts[8].target: required\n"
-			   "t.conf:12: defaults.mounts[9]: must be a group\n");
-	expect_parse_error("version = 1;\n"
-			   "defaults = { mounts = (\n"
-			   "  { type = \"tmpfs\"; target = \"/\"; },\n"
-			   "  { type = \"tmpfs\"; target = \"/proc\"; },\n"
-			   "  { type = \"tmpfs\"; target = \"/dev/shm\"; },\n"
-			   "  { type = \"tmpfs\"; target = \"tmp\"; },\n"
-			   "  { type = \"tmpfs\"; target = \"/a/../b\"; },\n"
-			   "  { type = \"bind\"; source = \"/a//b\"; target = \"/c/\"; },\n"
-			   "  { type = \"bind\"; source = \"/srv/%x\"; target = \"/proc%u\"; }\n"
-			   "); };\n",
-			   "t.conf:3: defaults.mounts[0].target: \"/\" must not be \"/\"\n"
-			   "t.conf:4: defaults.mounts[1].target: \"/proc\" must not be /proc, /dev or "
-			   "below them (set up by sandsh)\n"
-			   "t.conf:5: defaults.mounts[2].target: \"/dev/shm\" must not be /proc, /dev "
-			   "or below them (set up by sandsh)\n"
-			   "t.conf:6: defaults.mounts[3].target: \"tmp\" is not an absolute path\n"
-			   "t.conf:7: defaults.mounts[4].target: \"/a/../b\" has a \".\" or \"..\" "
-			   "component\n"
-			   "t.conf:8: defaults.mounts[5].source: \"/a//b\" has an empty component "
-			   "(\"//\" or a trailing \"/\")\n"
-			   "t.conf:8: defaults.mounts[5].target: \"/c/\" has an empty component "
-			   "(\"//\" or a trailing \"/\")\n"
-			   "t.conf:9: defaults.mounts[6].source: unknown expansion %x\n");
+	expect_parse_error(
+		"version = 1;\n"
+		"defaults = { mounts = (\n"
+		"  { type = \"bind\"; target = \"/data\"; },\n"
+		"  { type = \"tmpfs\"; source = \"/x\"; target = \"/y\"; },\n"
+		"  { type = \"overlay\"; target = \"/z\"; },\n"
+		"  { type = \"tmpfs\"; target = \"/data\"; },\n"
+		"  { target = \"/w\"; },\n"
+		"  { type = \"bind\"; source = \"/s\"; target = \"/t\"; size = \"1M\"; },\n"
+		"  { type = \"tmpfs\"; target = \"/u\"; mode = \"0755\"; },\n"
+		"  { type = \"tmpfs\"; target = \"/v\"; size = \"1K\"; readonly = 1; },\n"
+		"  { type = \"bind\"; source = \"/s\"; },\n"
+		"  \"/tmp\" ); };\n",
+		"t.conf:3: defaults.mounts[0].source: required for a bind mount\n"
+		"t.conf:4: defaults.mounts[1].source: not allowed for a tmpfs mount\n"
+		"t.conf:5: defaults.mounts[2].type: must be \"bind\" or \"tmpfs\"\n"
+		"t.conf:6: defaults.mounts[3].target: \"/data\" is a duplicate target\n"
+		"t.conf:7: defaults.mounts[4].type: required\n"
+		"t.conf:8: defaults.mounts[5].size: only for tmpfs mounts\n"
+		"t.conf:9: defaults.mounts[6].mode: unknown key\n"
+		"t.conf:10: defaults.mounts[7].readonly: must be a boolean\n"
+		"t.conf:10: defaults.mounts[7].size: must be at least 1M (1048576 bytes)\n"
+		"t.conf:11: defaults.mounts[8].target: required\n"
+		"t.conf:12: defaults.mounts[9]: must be a group\n");
+	expect_parse_error(
+		"version = 1;\n"
+		"defaults = { mounts = (\n"
+		"  { type = \"tmpfs\"; target = \"/\"; },\n"
+		"  { type = \"tmpfs\"; target = \"/proc\"; },\n"
+		"  { type = \"tmpfs\"; target = \"/dev/shm\"; },\n"
+		"  { type = \"tmpfs\"; target = \"tmp\"; },\n"
+		"  { type = \"tmpfs\"; target = \"/a/../b\"; },\n"
+		"  { type = \"bind\"; source = \"/a//b\"; target = \"/c/\"; },\n"
+		"  { type = \"bind\"; source = \"/srv/%x\"; target = \"/proc%u\"; }\n"
+		"); };\n",
+		"t.conf:3: defaults.mounts[0].target: \"/\" must not be \"/\"\n"
+		"t.conf:4: defaults.mounts[1].target: \"/proc\" must not be /proc, /dev or "
+		"below them (set up by sandsh)\n"
+		"t.conf:5: defaults.mounts[2].target: \"/dev/shm\" must not be /proc, /dev "
+		"or below them (set up by sandsh)\n"
+		"t.conf:6: defaults.mounts[3].target: \"tmp\" is not an absolute path\n"
+		"t.conf:7: defaults.mounts[4].target: \"/a/../b\" has a \".\" or \"..\" "
+		"component\n"
+		"t.conf:8: defaults.mounts[5].source: \"/a//b\" has an empty component "
+		"(\"//\" or a trailing \"/\")\n"
+		"t.conf:8: defaults.mounts[5].target: \"/c/\" has an empty component "
+		"(\"//\" or a trailing \"/\")\n"
+		"t.conf:9: defaults.mounts[6].source: unknown expansion %x\n");
 }
 
 static void t_mounts_values(void **state)
@@ -509,14 +512,15 @@ static void t_mounts_values(void **state)
 	struct sandsh_user u = alice();
 	struct sandsh_policy p;
 
-	resolve_ok("version = 1;\n"
-		   "defaults = { rootfs = \"/r\"; mounts = (\n"
-		   "  { type = \"tmpfs\"; target = \"/tmp\"; size = \"64M\"; },\n"
-		   "  { type = \"tmpfs\"; target = \"/run/%u\"; size = 2097152; readonly = true; },\n"
-		   "  { type = \"bind\"; source = \"%H\"; target = \"/home/%u\"; },\n"
-		   "  { type = \"bind\"; source = \"/srv/data\"; target = \"/data\"; readonly = true; }\n"
-		   "); };\n",
-		   &u, &p);
+	resolve_ok(
+		"version = 1;\n"
+		"defaults = { rootfs = \"/r\"; mounts = (\n"
+		"  { type = \"tmpfs\"; target = \"/tmp\"; size = \"64M\"; },\n"
+		"  { type = \"tmpfs\"; target = \"/run/%u\"; size = 2097152; readonly = true; },\n"
+		"  { type = \"bind\"; source = \"%H\"; target = \"/home/%u\"; },\n"
+		"  { type = \"bind\"; source = \"/srv/data\"; target = \"/data\"; readonly = true; }\n"
+		"); };\n",
+		&u, &p);
 	assert_int_equal(p.n_mounts, 4);
 	assert_int_equal(p.mounts[0].type, SANDSH_MOUNT_TMPFS);
 	assert_null(p.mounts[0].source);
@@ -582,15 +586,17 @@ static void t_mounts_resolve(void **state)
 			     "  { type = \"tmpfs\"; target = \"/home/alice\"; },\n"
 			     "  { type = \"bind\"; source = \"/srv\"; target = \"%H\"; }\n"
 			     "); };\n",
-			     &u, "t.conf:4: mounts[1].target: \"/home/alice\" is a duplicate target\n");
+			     &u,
+			     "t.conf:4: mounts[1].target: \"/home/alice\" is a duplicate target\n");
 	/* %h empty, %u "..": bad results caught after expansion */
 	u.name = "..";
 	expect_resolve_error("version = 1;\n"
 			     "defaults = { rootfs = \"/r\"; mounts = (\n"
 			     "  { type = \"bind\"; source = \"/srv/%u\"; target = \"/x\"; }\n"
 			     "); };\n",
-			     &u, "t.conf:3: mounts[0].source: \"/srv/..\" has a \".\" or \"..\" "
-				 "component\n");
+			     &u,
+			     "t.conf:3: mounts[0].source: \"/srv/..\" has a \".\" or \"..\" "
+			     "component\n");
 }
 
 /* ------------------------------------------------------------------ env */
@@ -621,21 +627,22 @@ static void t_env_errors(void **state)
 
 static void t_env_keep_errors(void **state)
 {
-	expect_parse_error("version = 1;\n"
-			   "defaults = { env_keep = [ \"TERM\", \"LC_*\", \"*\", \"A-B\", \"1X\", "
-			   "\"X*Y\", \"\" ]; };\n"
-			   "users = { a = { env_keep = ( \"A\", 1 ); }; };\n",
-			   "t.conf:2: defaults.env_keep[2]: \"*\" is not a variable name or a prefix "
-			   "pattern such as \"LC_*\"\n"
-			   "t.conf:2: defaults.env_keep[3]: \"A-B\" is not a variable name or a prefix "
-			   "pattern such as \"LC_*\"\n"
-			   "t.conf:2: defaults.env_keep[4]: \"1X\" is not a variable name or a prefix "
-			   "pattern such as \"LC_*\"\n"
-			   "t.conf:2: defaults.env_keep[5]: \"X*Y\" is not a variable name or a prefix "
-			   "pattern such as \"LC_*\"\n"
-			   "t.conf:2: defaults.env_keep[6]: \"\" is not a variable name or a prefix "
-			   "pattern such as \"LC_*\"\n"
-			   "t.conf:3: users.a.env_keep[1]: must be a string\n");
+	expect_parse_error(
+		"version = 1;\n"
+		"defaults = { env_keep = [ \"TERM\", \"LC_*\", \"*\", \"A-B\", \"1X\", "
+		"\"X*Y\", \"\" ]; };\n"
+		"users = { a = { env_keep = ( \"A\", 1 ); }; };\n",
+		"t.conf:2: defaults.env_keep[2]: \"*\" is not a variable name or a prefix "
+		"pattern such as \"LC_*\"\n"
+		"t.conf:2: defaults.env_keep[3]: \"A-B\" is not a variable name or a prefix "
+		"pattern such as \"LC_*\"\n"
+		"t.conf:2: defaults.env_keep[4]: \"1X\" is not a variable name or a prefix "
+		"pattern such as \"LC_*\"\n"
+		"t.conf:2: defaults.env_keep[5]: \"X*Y\" is not a variable name or a prefix "
+		"pattern such as \"LC_*\"\n"
+		"t.conf:2: defaults.env_keep[6]: \"\" is not a variable name or a prefix "
+		"pattern such as \"LC_*\"\n"
+		"t.conf:3: users.a.env_keep[1]: must be a string\n");
 }
 
 static void t_env_merge(void **state)
@@ -643,13 +650,14 @@ static void t_env_merge(void **state)
 	struct sandsh_user u = alice();
 	struct sandsh_policy p;
 
-	resolve_ok("version = 1;\n"
-		   "defaults = { rootfs = \"/r\"; env = { EDITOR = \"vi\"; PAGER = \"less\"; }; };\n"
-		   "groups = { staff = { env = { PAGER = \"more\"; ORG = \"staff-%g\"; }; }; };\n"
-		   "users = { alice = {\n"
-		   "  env = { PATH = \"/opt/bin:/bin\"; MSG = \"%u is %U, 100%% at %h\"; };\n"
-		   "}; };\n",
-		   &u, &p);
+	resolve_ok(
+		"version = 1;\n"
+		"defaults = { rootfs = \"/r\"; env = { EDITOR = \"vi\"; PAGER = \"less\"; }; };\n"
+		"groups = { staff = { env = { PAGER = \"more\"; ORG = \"staff-%g\"; }; }; };\n"
+		"users = { alice = {\n"
+		"  env = { PATH = \"/opt/bin:/bin\"; MSG = \"%u is %U, 100%% at %h\"; };\n"
+		"}; };\n",
+		&u, &p);
 	assert_int_equal(p.n_env, 5);
 	/* built-in first, then in order of first appearance */
 	assert_string_equal(p.env[0].name, "PATH");
@@ -692,9 +700,10 @@ static void t_env_keep_replace(void **state)
 	assert_string_equal(p.env_keep[7], "SSH_ORIGINAL_COMMAND");
 	sandsh_policy_free(&p);
 
-	resolve_ok("version = 1;\ndefaults = { rootfs = \"/r\"; env_keep = [ \"TERM\", \"LC_*\" ]; };\n"
-		   "users = { alice = { env_keep = [ \"DISPLAY\" ]; }; };\n",
-		   &u, &p);
+	resolve_ok(
+		"version = 1;\ndefaults = { rootfs = \"/r\"; env_keep = [ \"TERM\", \"LC_*\" ]; };\n"
+		"users = { alice = { env_keep = [ \"DISPLAY\" ]; }; };\n",
+		&u, &p);
 	assert_int_equal(p.n_env_keep, 1);
 	assert_string_equal(p.env_keep[0], "DISPLAY");
 	assert_string_equal(p.origin[SANDSH_K_ENV_KEEP].section, "users.alice");
@@ -711,7 +720,8 @@ static void t_include(void **state)
 {
 	expect_parse_error("version = 1;\n# comment\n  \t@include \"/etc/passwd\"\n",
 			   "t.conf:3: @include is not supported\n");
-	expect_parse_error("@include \"x\"\n@include \"y\"\n", "t.conf:1: @include is not supported\n");
+	expect_parse_error("@include \"x\"\n@include \"y\"\n",
+			   "t.conf:1: @include is not supported\n");
 }
 
 static void t_syntax_error(void **state)
@@ -908,7 +918,8 @@ static void t_rootfs_required(void **state)
 	struct sandsh_user b = bob();
 	struct sandsh_policy p;
 
-	expect_resolve_error("version = 1;\n", &u, "t.conf: rootfs: required when sandbox is true\n");
+	expect_resolve_error("version = 1;\n", &u,
+			     "t.conf: rootfs: required when sandbox is true\n");
 	expect_resolve_error("version = 1;\n\nusers = { alice = { sandbox = true; }; };\n", &u,
 			     "t.conf:3: rootfs: required when sandbox is true\n");
 	resolve_ok("version = 1;\ndefaults = { sandbox = false; };\n", &u, &p);
@@ -1038,7 +1049,8 @@ static void t_hostname_valid(void **state)
 	assert_false(sandsh_policy_hostname_valid("lab_1"));
 	assert_false(sandsh_policy_hostname_valid("lab 1"));
 	assert_false(sandsh_policy_hostname_valid("lab/1"));
-	assert_false(sandsh_policy_hostname_valid("l\xc3\xa4" "b"));
+	assert_false(sandsh_policy_hostname_valid("l\xc3\xa4"
+						  "b"));
 }
 
 static void t_hostname_resolve(void **state)
@@ -1046,8 +1058,9 @@ static void t_hostname_resolve(void **state)
 	struct sandsh_user u = alice();
 
 	u.name = "alice_x";
-	expect_resolve_error("version = 1;\ndefaults = { rootfs = \"/r\";\n hostname = \"lab-%u\"; };\n",
-			     &u, "t.conf:3: hostname: \"lab-alice_x\" is not a valid hostname\n");
+	expect_resolve_error(
+		"version = 1;\ndefaults = { rootfs = \"/r\";\n hostname = \"lab-%u\"; };\n", &u,
+		"t.conf:3: hostname: \"lab-alice_x\" is not a valid hostname\n");
 	/* empty %h gives a leading "-" */
 	struct sandsh_policy_file *pf =
 		parse_ok("version = 1;\ndefaults = { rootfs = \"/r\"; hostname = \"%h-x\"; };\n");
@@ -1119,53 +1132,56 @@ static char *explain_str(const char *text, const struct sandsh_user *u)
 static void t_explain(void **state)
 {
 	struct sandsh_user u = alice();
-	char *s = explain_str("version = 1;\n"
-			      "settings = { log_facility = \"local1\"; };\n"
-			      "defaults = {\n"
-			      "  rootfs = \"/srv/rootfs\";\n"
-			      "  memory_max = 1048577;\n"
-			      "};\n"
-			      "groups = { staff = {\n"
-			      "  cpu_max = \"max\";\n"
-			      "  mounts = ( { type = \"bind\"; source = \"/srv/\\\"q\\\"\"; target = \"/q\"; "
-			      "readonly = true; },\n"
-			      "             { type = \"tmpfs\"; target = \"/tmp\"; size = \"1G\"; } );\n"
-			      "}; };\n"
-			      "users = { alice = { timeout = 60; env = { X = \"a\\tb\"; }; "
-			      "env_keep = [ \"TERM\", \"LC_*\" ]; }; };\n",
-			      &u);
+	char *s = explain_str(
+		"version = 1;\n"
+		"settings = { log_facility = \"local1\"; };\n"
+		"defaults = {\n"
+		"  rootfs = \"/srv/rootfs\";\n"
+		"  memory_max = 1048577;\n"
+		"};\n"
+		"groups = { staff = {\n"
+		"  cpu_max = \"max\";\n"
+		"  mounts = ( { type = \"bind\"; source = \"/srv/\\\"q\\\"\"; target = \"/q\"; "
+		"readonly = true; },\n"
+		"             { type = \"tmpfs\"; target = \"/tmp\"; size = \"1G\"; } );\n"
+		"}; };\n"
+		"users = { alice = { timeout = 60; env = { X = \"a\\tb\"; }; "
+		"env_keep = [ \"TERM\", \"LC_*\" ]; }; };\n",
+		&u);
 
-	assert_string_equal(s, "# resolved policy from t.conf\n"
-				   "settings = { cgroup_parent = \"sandsh\"; allow_root = false; "
-				   "log_facility = \"local1\"; };\n"
-				   "allow = true;  # built-in\n"
-				   "sandbox = true;  # built-in\n"
-				   "rootfs = \"/srv/rootfs\";  # defaults (t.conf:4)\n"
-				   "readonly_root = true;  # built-in\n"
-				   "hostname = \"sandsh\";  # built-in\n"
-				   "shell = \"/bin/sh\";  # built-in\n"
-				   "home = \"/home/alice\";  # built-in\n"
-				   "pids_max = 64;  # built-in\n"
-				   "memory_max = \"1048577\";  # defaults (t.conf:5)\n"
-				   "cpu_max = \"max\";  # groups.staff (t.conf:8)\n"
-				   "# max_sessions = unset;  # built-in\n"
-				   "timeout = 60;  # users.alice (t.conf:12)\n"
-				   "net = \"host\";  # built-in\n"
-				   "ipc = true;  # built-in\n"
-				   "mounts = ( { type = \"bind\"; source = \"/srv/\\\"q\\\"\"; "
-				   "target = \"/q\"; readonly = true; }, { type = \"tmpfs\"; "
-				   "target = \"/tmp\"; size = \"1G\"; readonly = false; } );  "
-				   "# groups.staff (t.conf:9)\n"
-				   "env = { PATH = \"/usr/local/bin:/usr/bin:/bin\"; X = \"a\\tb\"; };  "
-				   "# users.alice (t.conf:12)\n"
-				   "env_keep = [ \"TERM\", \"LC_*\" ];  # users.alice (t.conf:12)\n"
-				   "passwd = \"generate\";  # built-in\n"
-				   "seccomp = true;  # built-in\n"
-				   "persist = false;  # built-in\n"
-				   "# linger = unset;  # built-in\n");
+	assert_string_equal(s,
+			    "# resolved policy from t.conf\n"
+			    "settings = { cgroup_parent = \"sandsh\"; allow_root = false; "
+			    "log_facility = \"local1\"; };\n"
+			    "allow = true;  # built-in\n"
+			    "sandbox = true;  # built-in\n"
+			    "rootfs = \"/srv/rootfs\";  # defaults (t.conf:4)\n"
+			    "readonly_root = true;  # built-in\n"
+			    "hostname = \"sandsh\";  # built-in\n"
+			    "shell = \"/bin/sh\";  # built-in\n"
+			    "home = \"/home/alice\";  # built-in\n"
+			    "pids_max = 64;  # built-in\n"
+			    "memory_max = \"1048577\";  # defaults (t.conf:5)\n"
+			    "cpu_max = \"max\";  # groups.staff (t.conf:8)\n"
+			    "# max_sessions = unset;  # built-in\n"
+			    "timeout = 60;  # users.alice (t.conf:12)\n"
+			    "net = \"host\";  # built-in\n"
+			    "ipc = true;  # built-in\n"
+			    "mounts = ( { type = \"bind\"; source = \"/srv/\\\"q\\\"\"; "
+			    "target = \"/q\"; readonly = true; }, { type = \"tmpfs\"; "
+			    "target = \"/tmp\"; size = \"1G\"; readonly = false; } );  "
+			    "# groups.staff (t.conf:9)\n"
+			    "env = { PATH = \"/usr/local/bin:/usr/bin:/bin\"; X = \"a\\tb\"; };  "
+			    "# users.alice (t.conf:12)\n"
+			    "env_keep = [ \"TERM\", \"LC_*\" ];  # users.alice (t.conf:12)\n"
+			    "passwd = \"generate\";  # built-in\n"
+			    "seccomp = true;  # built-in\n"
+			    "persist = false;  # built-in\n"
+			    "# linger = unset;  # built-in\n");
 	free(s);
 
-	s = explain_str("version = 1;\ndefaults = { sandbox = false; memory_max = \"2G\"; };\n", &u);
+	s = explain_str("version = 1;\ndefaults = { sandbox = false; memory_max = \"2G\"; };\n",
+			&u);
 	assert_non_null(strstr(s, "\n# rootfs = unset;  # built-in\n"));
 	assert_non_null(strstr(s, "\nmemory_max = \"2G\";  # defaults (t.conf:2)\n"));
 	assert_non_null(strstr(s, "\ncpu_max = \"100%\";  # built-in\n"));
@@ -1202,7 +1218,8 @@ static void t_explain(void **state)
 static void t_persist(void **state)
 {
 	struct sandsh_user u = alice();
-	char *s = explain_str(ROOTFS_OK "users = { alice = { persist = true; linger = 30; }; };\n", &u);
+	char *s = explain_str(ROOTFS_OK "users = { alice = { persist = true; linger = 30; }; };\n",
+			      &u);
 
 	assert_non_null(strstr(s, "\npersist = true;  # users.alice (t.conf:"));
 	assert_non_null(strstr(s, "\nlinger = 30;  # users.alice (t.conf:"));

@@ -10,12 +10,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "sandsh/sshaudit.h"
 
@@ -25,30 +26,31 @@
 #define WHY_PAMENV                                                                                     \
 	"sshd reads the user's ~/.pam_environment into the environment of what it starts outside the " \
 	"sandbox (the user's shell, /etc/ssh/sshrc, xauth)"
-#define WHY_USERENV                                                                                     \
+#define WHY_USERENV                                                                                       \
 	"~/.ssh/environment and environment= in authorized_keys set the environment of what sshd starts " \
 	"outside the sandbox"
 #define WHY_ACCEPTENV \
 	"the client sets this variable for what sshd starts outside the sandbox (accept only LANG and LC_*)"
 #define WHY_USERRC "sshd runs ~/.ssh/rc from the user's host home when no ForceCommand applies"
-#define WHY_FWD "sshd forwards on the host, outside the sandbox (DisableForwarding yes closes every kind)"
+#define WHY_FWD \
+	"sshd forwards on the host, outside the sandbox (DisableForwarding yes closes every kind)"
 #define WHY_SFTP "sftp runs inside sshd, outside the sandbox"
 #define WHY_SSHRC "sshd runs it on the host before every session, with the session's environment"
 
 /* The recommended settings of docs/ssh.md, as sshd -T prints them. */
-#define SSHD_CLOSED                                                          \
-	"usepam yes\n"                                                       \
-	"permituserenvironment no\n"                                         \
-	"acceptenv LANG\n"                                                   \
-	"acceptenv LC_*\n"                                                   \
-	"permituserrc no\n"                                                  \
-	"disableforwarding yes\n"                                            \
-	"allowtcpforwarding yes\n"                                           \
-	"allowstreamlocalforwarding yes\n"                                   \
-	"allowagentforwarding yes\n"                                         \
-	"x11forwarding yes\n"                                                \
-	"permittunnel no\n"                                                  \
-	"forcecommand none\n"                                                \
+#define SSHD_CLOSED                        \
+	"usepam yes\n"                     \
+	"permituserenvironment no\n"       \
+	"acceptenv LANG\n"                 \
+	"acceptenv LC_*\n"                 \
+	"permituserrc no\n"                \
+	"disableforwarding yes\n"          \
+	"allowtcpforwarding yes\n"         \
+	"allowstreamlocalforwarding yes\n" \
+	"allowagentforwarding yes\n"       \
+	"x11forwarding yes\n"              \
+	"permittunnel no\n"                \
+	"forcecommand none\n"              \
 	"subsystem sftp /usr/lib/openssh/sftp-server\n"
 
 /* --- fixtures ------------------------------------------------------------------ */
@@ -135,7 +137,8 @@ static const char *const no_files[] = { NULL };
 
 static void debian12_stock(void **state)
 {
-	char *pam = slurp(FIXTURES "/pam.d/sshd"), *T = slurp(FIXTURES "/sshd-T-debian12.txt"), *out;
+	char *pam = slurp(FIXTURES "/pam.d/sshd"), *T = slurp(FIXTURES "/sshd-T-debian12.txt"),
+	     *out;
 	struct sandsh_sshaudit_in in = {
 		.pam_path = "/etc/pam.d/sshd",
 		.pam_text = pam,
@@ -147,13 +150,14 @@ static void debian12_stock(void **state)
 	assert_non_null(pam);
 	assert_non_null(T);
 	rc = audit(&in, &out);
-	assert_string_equal(out,
-			    "side door: /etc/pam.d/sshd:47: session pam_env.so user_readenv=1: " WHY_PAMENV "\n"
-			    "side door: sshd -T: permituserrc yes: " WHY_USERRC "\n"
-			    "side door: sshd -T: allowtcpforwarding yes: " WHY_FWD "\n"
-			    "side door: sshd -T: allowstreamlocalforwarding yes: " WHY_FWD "\n"
-			    "side door: sshd -T: allowagentforwarding yes: " WHY_FWD "\n"
-			    "side door: sshd -T: x11forwarding yes: " WHY_FWD "\n");
+	assert_string_equal(
+		out,
+		"side door: /etc/pam.d/sshd:47: session pam_env.so user_readenv=1: " WHY_PAMENV "\n"
+		"side door: sshd -T: permituserrc yes: " WHY_USERRC "\n"
+		"side door: sshd -T: allowtcpforwarding yes: " WHY_FWD "\n"
+		"side door: sshd -T: allowstreamlocalforwarding yes: " WHY_FWD "\n"
+		"side door: sshd -T: allowagentforwarding yes: " WHY_FWD "\n"
+		"side door: sshd -T: x11forwarding yes: " WHY_FWD "\n");
 	assert_int_equal(rc, 6);
 	free(out);
 
@@ -196,7 +200,8 @@ static void sshd_each_door(void **state)
 	static const struct {
 		const char *T, *want;
 	} cases[] = {
-		{ "permituserenvironment yes\n", "side door: sshd -T: permituserenvironment yes: " WHY_USERENV "\n" },
+		{ "permituserenvironment yes\n",
+		  "side door: sshd -T: permituserenvironment yes: " WHY_USERENV "\n" },
 		{ "permituserenvironment LANG,BASH_ENV\n",
 		  "side door: sshd -T: permituserenvironment LANG,BASH_ENV: " WHY_USERENV "\n" },
 		{ "acceptenv LANG\nacceptenv LC_*\nacceptenv XMODIFIERS\n",
@@ -214,16 +219,20 @@ static void sshd_each_door(void **state)
 		  "side door: sshd -T: allowstreamlocalforwarding all: " WHY_FWD "\n" },
 		{ "disableforwarding no\nallowagentforwarding yes\n",
 		  "side door: sshd -T: allowagentforwarding yes: " WHY_FWD "\n" },
-		{ "disableforwarding no\nx11forwarding yes\n", "side door: sshd -T: x11forwarding yes: " WHY_FWD "\n" },
+		{ "disableforwarding no\nx11forwarding yes\n",
+		  "side door: sshd -T: x11forwarding yes: " WHY_FWD "\n" },
 		{ "disableforwarding no\npermittunnel point-to-point\n",
 		  "side door: sshd -T: permittunnel point-to-point: " WHY_FWD "\n" },
 		/* Without a disableforwarding line, forwarding counts as open. */
-		{ "allowtcpforwarding yes\n", "side door: sshd -T: allowtcpforwarding yes: " WHY_FWD "\n" },
-		{ "disableforwarding yes\nallowtcpforwarding yes\npermittunnel yes\nx11forwarding yes\n", "" },
+		{ "allowtcpforwarding yes\n",
+		  "side door: sshd -T: allowtcpforwarding yes: " WHY_FWD "\n" },
+		{ "disableforwarding yes\nallowtcpforwarding yes\npermittunnel yes\nx11forwarding yes\n",
+		  "" },
 		{ "disableforwarding no\nallowtcpforwarding no\nallowstreamlocalforwarding no\n"
 		  "allowagentforwarding no\nx11forwarding no\npermittunnel no\n",
 		  "" },
-		{ "subsystem sftp internal-sftp\n", "side door: sshd -T: subsystem sftp internal-sftp: " WHY_SFTP "\n" },
+		{ "subsystem sftp internal-sftp\n",
+		  "side door: sshd -T: subsystem sftp internal-sftp: " WHY_SFTP "\n" },
 		{ "subsystem sftp internal-sftp -l INFO -u 077\n",
 		  "side door: sshd -T: subsystem sftp internal-sftp: " WHY_SFTP "\n" },
 		{ "subsystem sftp /usr/lib/openssh/sftp-server\n", "" },
@@ -234,14 +243,16 @@ static void sshd_each_door(void **state)
 		/* Keywords are whole words; other lines are not read. */
 		{ "permituserrcx yes\nxpermituserrc yes\n# permituserrc yes\n", "" },
 		/* CRLF and blanks around the value. */
-		{ "permituserrc   yes \r\n", "side door: sshd -T: permituserrc yes: " WHY_USERRC "\n" },
+		{ "permituserrc   yes \r\n",
+		  "side door: sshd -T: permituserrc yes: " WHY_USERRC "\n" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *out;
 		int rc = audit_pam(NULL, no_files, cases[i].T, &out);
 		if (strcmp(out, cases[i].want) != 0)
-			fail_msg("case %zu (%s): got \"%s\", want \"%s\"", i, cases[i].T, out, cases[i].want);
+			fail_msg("case %zu (%s): got \"%s\", want \"%s\"", i, cases[i].T, out,
+				 cases[i].want);
 		{
 			int lines = 0;
 			for (const char *c = cases[i].want; *c; c++)
@@ -263,7 +274,9 @@ static void usepam_and_missing_inputs(void **state)
 	assert_string_equal(out, "");
 	free(out);
 	assert_int_equal(audit_pam(pam, no_files, NULL, &out), 1);
-	assert_string_equal(out, "side door: /etc/pam.d/sshd:1: session pam_env.so user_readenv=1: " WHY_PAMENV "\n");
+	assert_string_equal(
+		out, "side door: /etc/pam.d/sshd:1: session pam_env.so user_readenv=1: " WHY_PAMENV
+		     "\n");
 	free(out);
 	assert_int_equal(audit_pam(NULL, no_files, NULL, &out), 0);
 	assert_string_equal(out, "");
@@ -288,27 +301,37 @@ static void pam_syntax(void **state)
 		{ "password required pam_env.so user_readenv=1\n", "" },
 		{ "session required pam_myenv.so user_readenv=1\n", "" },
 		{ "\n\nsession   required   pam_env.so   user_readenv=1   envfile=/etc/default/locale\n",
-		  "side door: /etc/pam.d/sshd:3: session pam_env.so user_readenv=1: " WHY_PAMENV "\n" },
+		  "side door: /etc/pam.d/sshd:3: session pam_env.so user_readenv=1: " WHY_PAMENV
+		  "\n" },
 		{ "auth required pam_env.so user_readenv=1\n",
-		  "side door: /etc/pam.d/sshd:1: auth pam_env.so user_readenv=1: " WHY_PAMENV "\n" },
+		  "side door: /etc/pam.d/sshd:1: auth pam_env.so user_readenv=1: " WHY_PAMENV
+		  "\n" },
 		{ "-session optional /lib/x86_64-linux-gnu/security/pam_env.so user_readenv=1\n",
-		  "side door: /etc/pam.d/sshd:1: session pam_env.so user_readenv=1: " WHY_PAMENV "\n" },
+		  "side door: /etc/pam.d/sshd:1: session pam_env.so user_readenv=1: " WHY_PAMENV
+		  "\n" },
 		{ "session [success=ok ignore=ignore default=bad] pam_env.so user_readenv=1\n",
-		  "side door: /etc/pam.d/sshd:1: session pam_env.so user_readenv=1: " WHY_PAMENV "\n" },
+		  "side door: /etc/pam.d/sshd:1: session pam_env.so user_readenv=1: " WHY_PAMENV
+		  "\n" },
 		{ "session required pam_env.so [conffile=/etc/x y] user_readenv=2\n",
-		  "side door: /etc/pam.d/sshd:1: session pam_env.so user_readenv=2: " WHY_PAMENV "\n" },
+		  "side door: /etc/pam.d/sshd:1: session pam_env.so user_readenv=2: " WHY_PAMENV
+		  "\n" },
 		/* A continued line is one line, reported where it starts. */
 		{ "session required pam_unix.so\nsession required \\\n  pam_env.so \\\n  user_readenv=1\nsession required pam_limits.so\n",
-		  "side door: /etc/pam.d/sshd:2: session pam_env.so user_readenv=1: " WHY_PAMENV "\n" },
+		  "side door: /etc/pam.d/sshd:2: session pam_env.so user_readenv=1: " WHY_PAMENV
+		  "\n" },
 		/* pam_env reads the value with atoi(): "1\r" (a CRLF file) and
 		 * "1x" are on. */
 		{ "session required pam_env.so\tuser_readenv=1\r\n",
-		  "side door: /etc/pam.d/sshd:1: session pam_env.so user_readenv=1: " WHY_PAMENV "\n" },
+		  "side door: /etc/pam.d/sshd:1: session pam_env.so user_readenv=1: " WHY_PAMENV
+		  "\n" },
 		{ "session required pam_env.so user_readenv=1x\n",
-		  "side door: /etc/pam.d/sshd:1: session pam_env.so user_readenv=1: " WHY_PAMENV "\n" },
+		  "side door: /etc/pam.d/sshd:1: session pam_env.so user_readenv=1: " WHY_PAMENV
+		  "\n" },
 		{ "session required pam_env.so user_readenv=1\nauth required pam_env.so user_readenv=1",
-		  "side door: /etc/pam.d/sshd:1: session pam_env.so user_readenv=1: " WHY_PAMENV "\n"
-		  "side door: /etc/pam.d/sshd:2: auth pam_env.so user_readenv=1: " WHY_PAMENV "\n" },
+		  "side door: /etc/pam.d/sshd:1: session pam_env.so user_readenv=1: " WHY_PAMENV
+		  "\n"
+		  "side door: /etc/pam.d/sshd:2: auth pam_env.so user_readenv=1: " WHY_PAMENV
+		  "\n" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -316,7 +339,9 @@ static void pam_syntax(void **state)
 		int rc = audit_pam(cases[i].pam, no_files, NULL, &out);
 		if (strcmp(out, cases[i].want) != 0)
 			fail_msg("case %zu: got \"%s\", want \"%s\"", i, out, cases[i].want);
-		assert_int_equal(rc, cases[i].want[0] ? (strstr(cases[i].want + 1, "side door") ? 2 : 1) : 0);
+		assert_int_equal(rc, cases[i].want[0]
+					     ? (strstr(cases[i].want + 1, "side door") ? 2 : 1)
+					     : 0);
 		free(out);
 	}
 }
@@ -326,28 +351,44 @@ static void pam_syntax(void **state)
 static void pam_includes(void **state)
 {
 	static const char *const files[] = {
-		"/etc/pam.d/common-session", "session required pam_unix.so\n@include common-env\n",
-		"/etc/pam.d/common-env", "# env\n\nsession required pam_env.so user_readenv=1\n",
-		"/etc/pam.d/env-sub", "auth required pam_env.so user_readenv=1\n",
-		"/etc/pam.d/quiet", "session required pam_env.so\n",
-		"/etc/pam.d/abs", "session required pam_env.so user_readenv=1\n",
+		"/etc/pam.d/common-session",
+		"session required pam_unix.so\n@include common-env\n",
+		"/etc/pam.d/common-env",
+		"# env\n\nsession required pam_env.so user_readenv=1\n",
+		"/etc/pam.d/env-sub",
+		"auth required pam_env.so user_readenv=1\n",
+		"/etc/pam.d/quiet",
+		"session required pam_env.so\n",
+		"/etc/pam.d/abs",
+		"session required pam_env.so user_readenv=1\n",
 		NULL,
 	};
 	char *out;
 
 	assert_int_equal(audit_pam("@include common-session\n", files, NULL, &out), 1);
-	assert_string_equal(out, "side door: /etc/pam.d/common-env:3: session pam_env.so user_readenv=1: " WHY_PAMENV "\n");
+	assert_string_equal(
+		out,
+		"side door: /etc/pam.d/common-env:3: session pam_env.so user_readenv=1: " WHY_PAMENV
+		"\n");
 	free(out);
-	assert_int_equal(audit_pam("session include common-session\nauth substack env-sub\n", files, NULL, &out), 2);
-	assert_string_equal(out, "side door: /etc/pam.d/common-env:3: session pam_env.so user_readenv=1: " WHY_PAMENV "\n"
-				 "side door: /etc/pam.d/env-sub:1: auth pam_env.so user_readenv=1: " WHY_PAMENV "\n");
+	assert_int_equal(audit_pam("session include common-session\nauth substack env-sub\n", files,
+				   NULL, &out),
+			 2);
+	assert_string_equal(
+		out,
+		"side door: /etc/pam.d/common-env:3: session pam_env.so user_readenv=1: " WHY_PAMENV
+		"\n"
+		"side door: /etc/pam.d/env-sub:1: auth pam_env.so user_readenv=1: " WHY_PAMENV
+		"\n");
 	free(out);
 	assert_int_equal(audit_pam("@include quiet\n", files, NULL, &out), 0);
 	assert_string_equal(out, "");
 	free(out);
 	/* An absolute name is that file. */
 	assert_int_equal(audit_pam("@include /etc/pam.d/abs\n", files, NULL, &out), 1);
-	assert_string_equal(out, "side door: /etc/pam.d/abs:1: session pam_env.so user_readenv=1: " WHY_PAMENV "\n");
+	assert_string_equal(
+		out,
+		"side door: /etc/pam.d/abs:1: session pam_env.so user_readenv=1: " WHY_PAMENV "\n");
 	free(out);
 }
 
@@ -356,18 +397,18 @@ static void pam_includes(void **state)
 static void pam_errors(void **state)
 {
 	static const char *const loop[] = {
-		"/etc/pam.d/a", "@include b\n",
-		"/etc/pam.d/b", "@include a\n",
-		NULL,
+		"/etc/pam.d/a", "@include b\n", "/etc/pam.d/b", "@include a\n", NULL,
 	};
 	char *out;
 
-	assert_int_equal(audit_pam("session required pam_env.so user_readenv=1\n@include missing\n", no_files,
-				   "permituserrc yes\n", &out),
+	assert_int_equal(audit_pam("session required pam_env.so user_readenv=1\n@include missing\n",
+				   no_files, "permituserrc yes\n", &out),
 			 -1);
-	assert_string_equal(out, "side door: /etc/pam.d/sshd:1: session pam_env.so user_readenv=1: " WHY_PAMENV "\n"
-				 "ssh audit: /etc/pam.d/missing: No such file or directory\n"
-				 "side door: sshd -T: permituserrc yes: " WHY_USERRC "\n");
+	assert_string_equal(
+		out,
+		"side door: /etc/pam.d/sshd:1: session pam_env.so user_readenv=1: " WHY_PAMENV "\n"
+		"ssh audit: /etc/pam.d/missing: No such file or directory\n"
+		"side door: sshd -T: permituserrc yes: " WHY_USERRC "\n");
 	free(out);
 	assert_int_equal(audit_pam("@include a\n", loop, NULL, &out), -1);
 	assert_non_null(strstr(out, ": includes nest too deep\n"));
@@ -375,7 +416,8 @@ static void pam_errors(void **state)
 	free(out);
 	/* No reader at all: an include cannot be followed. */
 	{
-		struct sandsh_sshaudit_in in = { .pam_path = "/etc/pam.d/sshd", .pam_text = "@include x\n" };
+		struct sandsh_sshaudit_in in = { .pam_path = "/etc/pam.d/sshd",
+						 .pam_text = "@include x\n" };
 		assert_int_equal(audit(&in, &out), -1);
 		assert_string_equal(out, "ssh audit: /etc/pam.d/x: cannot read\n");
 		free(out);
@@ -410,7 +452,8 @@ static void host_files(void **state)
 	fclose(f);
 	{
 		char want[PATH_MAX + 512];
-		snprintf(want, sizeof(want), "side door: %s/common-x:1: session pam_env.so user_readenv=1: %s\n", dir,
+		snprintf(want, sizeof(want),
+			 "side door: %s/common-x:1: session pam_env.so user_readenv=1: %s\n", dir,
 			 WHY_PAMENV);
 		assert_int_equal(strncmp(out, want, strlen(want)), 0);
 	}
@@ -435,7 +478,8 @@ static void host_files(void **state)
 	assert_int_equal(rc, -1);
 	{
 		char want[PATH_MAX + 64];
-		snprintf(want, sizeof(want), "ssh audit: %s: Too many levels of symbolic links\n", link);
+		snprintf(want, sizeof(want), "ssh audit: %s: Too many levels of symbolic links\n",
+			 link);
 		assert_int_equal(strncmp(out, want, strlen(want)), 0);
 	}
 	free(out);
@@ -450,14 +494,10 @@ static void host_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(debian12_stock),
-		cmocka_unit_test(recommended_is_silent),
-		cmocka_unit_test(sshd_each_door),
-		cmocka_unit_test(usepam_and_missing_inputs),
-		cmocka_unit_test(pam_syntax),
-		cmocka_unit_test(pam_includes),
-		cmocka_unit_test(pam_errors),
-		cmocka_unit_test(host_files),
+		cmocka_unit_test(debian12_stock), cmocka_unit_test(recommended_is_silent),
+		cmocka_unit_test(sshd_each_door), cmocka_unit_test(usepam_and_missing_inputs),
+		cmocka_unit_test(pam_syntax),     cmocka_unit_test(pam_includes),
+		cmocka_unit_test(pam_errors),     cmocka_unit_test(host_files),
 	};
 	return cmocka_run_group_tests_name("sshaudit", tests, NULL, NULL);
 }
