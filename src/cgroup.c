@@ -189,6 +189,8 @@ int sandsh_cgroup_detect(struct sandsh_cgroup *cg, bool need_cpu, bool need_memo
 			if (cg->mount_fd[c] < 0) {
 				sandsh_err_set(e, errno, "cgroup: open %s", cg->mount[c]);
 				free(v2);
+				for (int k = c + 1; k < SANDSH_CG__COUNT; k++)
+					free(v1[k]);
 				sandsh_cgroup_free(cg);
 				return -1;
 			}

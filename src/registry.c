@@ -40,12 +40,13 @@ static long long start_ticks(pid_t pid)
 	buf[n] = '\0';
 	p = strrchr(buf, ')'); /* comm may hold spaces */
 	/* Kernel-formatted numbers: %lld cannot overflow (cert-err34-c). */
-	/* NOLINTNEXTLINE(cert-err34-c) */
+	/* NOLINTBEGIN(cert-err34-c) */
 	if (!p ||
 	    sscanf(p + 2,
 		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %lld",
 		   &v) != 1)
 		return -1;
+	/* NOLINTEND(cert-err34-c) */
 	return v;
 }
 
