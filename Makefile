@@ -138,7 +138,7 @@ need-seccomp:
 # Installs what every target needs: scripts/deps.sh (Debian packages, only
 # the missing ones) with each set, and scripts/deps-vm.sh (the VM tests).
 # `make demo` asks for its sets only (DEPS_SETS=..., DEPS_VM=).
-DEPS_SETS   ?= build check demo man deb rpm pam-unit pam sec bench e2e
+DEPS_SETS   ?= build check demo man deb rpm pam-unit pam sec bench e2e vm vm-systemd
 DEPS_VM     ?= 1
 deps:
 	scripts/deps.sh $(DEPS_SETS)
