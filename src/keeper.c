@@ -152,6 +152,7 @@ static void welcome(struct keeper *k, int conn)
 		m.status = SANDSH_EXIT_DENIED;
 		snprintf(m.msg, sizeof(m.msg),
 			 "session refused: too many sessions (max_sessions %ld)", p->max_sessions);
+		snprintf(m.log, sizeof(m.log), "max_sessions reached (%zu active)", k->n_logins);
 		sandsh_msg_send(conn, &m, NULL, 0);
 		close(conn);
 		return;
@@ -560,6 +561,8 @@ static int connect_keeper(uid_t uid, struct conn *c, struct sandsh_err *e)
 		c->sock = -1;
 		sandsh_err_set(e, 0, "%s", c->m.msg);
 		e->status = c->m.status;
+		c->m.log[sizeof(c->m.log) - 1] = '\0';
+		snprintf(e->log, sizeof(e->log), "%s", c->m.log);
 		return c->m.flags & SANDSH_MSG_F_ENDING ? -3 : -2;
 	}
 	if (n < 1) {

@@ -22,6 +22,7 @@ struct sandsh_msg {
 	char unit[128];  /* persistent sandbox, systemd: its scope */
 	char digest[17]; /* persistent sandbox: the policy it was made with */
 	char msg[sizeof(((struct sandsh_err *)0)->msg)];
+	char log[256]; /* a refusal's reason for the audit log */
 };
 
 #define SANDSH_MSG_F_PERSIST 1 /* a persistent sandbox: closing a login ends only the login */

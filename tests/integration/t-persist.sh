@@ -80,8 +80,8 @@ mntns=$(readlink "/proc/$holder/ns/mnt")
 assert_eq "persist: the keeper is root in all ids, outside the sandbox, without a terminal" \
 	"0 0 0 0 $(readlink /proc/self/ns/pid)" \
 	"$(awk '/^Uid:/ { print $2, $3, $4 }' "/proc/$keeper/status") $(awk '{ print $7 }' "/proc/$keeper/stat") $(readlink "/proc/$keeper/ns/pid")"
-assert_eq "persist: PID 1 is the keeper's child, the user's, with no capability" \
-	"$keeper 61001 0000000000000000" \
+assert_eq "persist: PID 1 is the keeper's child, root (no process of the user can signal it) with CAP_KILL only" \
+	"$keeper 0 0000000000000020" \
 	"$(awk '/^PPid:/ { p = $2 } /^Uid:/ { u = $2 } /^CapEff:/ { c = $2 } END { print p, u, c }' "/proc/$holder/status")"
 
 run_root --list
@@ -341,8 +341,8 @@ assert_eq "timeout, a job ignoring SIGTERM: sandbox close with 137" "137" "$(san
 assert_sandbox_gone "timeout, SIGKILL" 61001
 
 # --- a changed policy waits for the next sandbox -------------------------------------------
-# The network namespace is the sandbox's: a login joins it whatever the
-# policy says by then (one sandbox, one network).
+# A login never joins a sandbox made under another policy (it might confine
+# less, or differently): it is refused, one line, until the sandbox ends.
 fresh
 persist_policy 'persist = true;' 'net = "none";'
 log_mark
@@ -351,11 +351,16 @@ assert_out "net = none: the first login has only lo" "1"
 sid=$(sandbox_open_id)
 persist_policy 'persist = true;' 'net = "host";'
 run_as sbuser1 -c 'grep -c : /proc/net/dev'
-assert_eq "policy now net = host: a login joins the sandbox's network (only lo), not the host's" "0|1|$sid" \
-	"$STATUS|$OUT|$(login_sandboxes | tail -n 1)"
+refused="sandsh: sandbox: sbuser1's policy changed since the sandbox started; session refused until it ends (sandsh --stop sbuser1)"
+assert_eq "policy now net = host: the login is refused, the sandbox left as it is" "125||$refused" \
+	"$STATUS|$OUT|$ERR"
 write_std_policy 'hostname = "changed-%u";' 'persist = true;'
 run_as sbuser1 -c 'hostname'
-assert_eq "policy now another hostname: a login keeps the sandbox's" "0|p-sbuser1" "$STATUS|$OUT"
+assert_eq "policy now another hostname: refused too" "125||$refused" "$STATUS|$OUT|$ERR"
+persist_policy 'persist = true;' 'net = "none";'
+run_as sbuser1 -c 'grep -c : /proc/net/dev'
+assert_eq "the policy as the sandbox was made: the login joins it" "0|1|$sid" \
+	"$STATUS|$OUT|$(login_sandboxes | tail -n 1)"
 run_root --stop "$sid" >/dev/null
 sandbox_wait_closed "$sid" 10 >/dev/null
 assert_sandbox_gone "a changed policy" 61001

@@ -63,8 +63,14 @@ keeper_pid() {
 }
 
 # holder_pid UID: the pid of the sandbox's PID 1 (comm sandsh-holder) of UID.
+# (The holder is root: it is found as the child of the user's keeper.)
 holder_pid() {
-	procs -u "$1" -c sandsh-holder | head -n 1
+	local k p
+	k=$(cat /run/sandsh/sessions/* 2>/dev/null | awk -v u="$1" '$2 == u && $9 == "*" { print $4; exit }')
+	[ -n "$k" ] || return 0
+	for p in $(procs -u 0 -c sandsh-holder); do
+		[ "$(awk '/^PPid:/ { print $2 }' "/proc/$p/status" 2>/dev/null)" = "$k" ] && { echo "$p"; return 0; }
+	done
 }
 
 # user_cgroups UID: every cgroup directory of the fixture user UID (the
