@@ -635,6 +635,21 @@ int sandsh_cgroup_attach(struct sandsh_cgroup *cg, const char *leaf_rel, const c
 	return 0;
 }
 
+bool sandsh_cgroup_over_limit(const struct sandsh_cgroup *cg)
+{
+	char rel[4200];
+	const char *slash;
+	long long cur, max;
+	int m = cg->version == 2 ? 0 : SANDSH_CG_PIDS;
+
+	if (!cg->leaf_rel || cg->mount_fd[m] < 0 || !(slash = strrchr(cg->leaf_rel, '/')))
+		return false;
+	snprintf(rel, sizeof(rel), "%.*s", (int)(slash - cg->leaf_rel), cg->leaf_rel);
+	cur = sandsh_cgroup_read_leaf(cg, SANDSH_CG_PIDS, rel, "pids.current", "pids.current");
+	max = sandsh_cgroup_read_leaf(cg, SANDSH_CG_PIDS, rel, "pids.max", "pids.max");
+	return cur >= 0 && max >= 0 && cur > max;
+}
+
 long sandsh_cgroup_others(const struct sandsh_cgroup *cg, pid_t a, pid_t b)
 {
 	char path[4200], *line = NULL;

@@ -644,7 +644,12 @@ static int spawn_command(struct sandsh_session *s, struct sandsh_launch *l, stru
 	sync_pipe[0] = report_pipe[1] = -1;
 	/* v2 used CLONE_INTO_CGROUP; v1 and systemd place it now, before it
 	 * runs anything of the user's. */
-	if (c->leaf_fd < 0 && sandsh_cgroup_attach(cg, c->m.leaf, c->m.unit, pid, false, e) < 0) {
+	/* A process moved into the leaf is charged even past pids.max: over
+	 * it, the login is refused as a fork would have been. */
+	if (c->leaf_fd < 0 &&
+	    (sandsh_cgroup_attach(cg, c->m.leaf, c->m.unit, pid, false, e) < 0 ||
+	     (sandsh_cgroup_over_limit(cg) &&
+	      sandsh_err_set(e, EAGAIN, "join the sandbox: the pids limit is reached") < 0))) {
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 		waitid((idtype_t)P_PIDFD, (id_t)pidfd, &(siginfo_t){ 0 }, WEXITED);
 		close(pidfd);
@@ -694,6 +699,9 @@ int sandsh_keeper_login(struct sandsh_session *s, struct sandsh_err *e)
 	if (pam) {
 		/* The caller joins the sandbox's cgroup, then its namespaces. */
 		int rc = sandsh_cgroup_attach(&cg, c.m.leaf, c.m.unit, r->caller, true, e);
+		if (rc == 0 && sandsh_cgroup_over_limit(&cg))
+			rc = sandsh_err_set(e, EAGAIN,
+					    "join the sandbox: the pids limit is reached");
 		cg.caller_pidfd = r->caller_fd;
 		if (rc < 0)
 			goto closed;

@@ -65,6 +65,9 @@ void sandsh_cgroup_release(struct sandsh_cgroup *cg);
  * was at release; release never removes the leaf, which is the keeper's. */
 int sandsh_cgroup_attach(struct sandsh_cgroup *cg, const char *leaf_rel, const char *unit,
 			 pid_t pid, bool caller, struct sandsh_err *e);
+/* Whether the user's level holds more tasks than its pids.max: a process
+ * moved in (not forked in) is charged even past the limit. */
+bool sandsh_cgroup_over_limit(const struct sandsh_cgroup *cg);
 /* How many processes other than a and b are in the leaf; -1 if unknown. */
 long sandsh_cgroup_others(const struct sandsh_cgroup *cg, pid_t a, pid_t b);
 

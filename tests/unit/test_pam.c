@@ -26,7 +26,6 @@
  * started without it, so `build/tests/test_pam` runs as is.
  * The module: $SANDSH_PAM_MODULE, else pam_sandsh.so beside the directory
  * of this binary (build/tests/../pam_sandsh.so). */
-#include <cmocka.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +43,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include <libpamtest.h>
 #include <security/pam_appl.h>
