@@ -30,7 +30,7 @@
 #error "build with -DFLOOR_ROOTFS='\"/path/to/rootfs\"'"
 #endif
 #ifndef FLOOR_CGROUP_PROCS
-#error "build with -DFLOOR_CGROUP_PROCS='\"/sys/fs/cgroup/pids/.../cgroup.procs\"'"
+#error "build with -DFLOOR_CGROUP_PROCS='\"/sys/fs/cgroup/pids/.../tasks\"'"
 #endif
 
 static void die(const char *what)

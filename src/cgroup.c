@@ -517,6 +517,35 @@ static char *current_cgroup(const struct sandsh_cgroup *cg, int c, pid_t pid)
 	return out;
 }
 
+int sandsh_cgroup_open_self(struct sandsh_cgroup *cg, struct sandsh_err *e)
+{
+	if (cg->systemd || cg->version != 1)
+		return 0;
+	for (int c = 0; c < SANDSH_CG__COUNT; c++)
+		cg->self_fd[c] = -1;
+	cg->self_join = true;
+	FOR_EACH_MOUNT(cg, c)
+	{
+		char rel[4200];
+
+		snprintf(rel, sizeof(rel), "%s/tasks", cg->leaf_rel);
+		cg->self_fd[c] = openat(cg->mount_fd[c], rel, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (cg->self_fd[c] < 0)
+			return sandsh_err_set(e, errno, "cgroup: open %s/%s", cg->mount[c], rel);
+	}
+	return 0;
+}
+
+int sandsh_cgroup_join_self(const struct sandsh_cgroup *cg)
+{
+	if (!cg->self_join)
+		return 0;
+	for (int c = 0; c < SANDSH_CG__COUNT; c++)
+		if (cg->self_fd[c] >= 0 && write(cg->self_fd[c], "0", 1) != 1)
+			return errno ? errno : EIO;
+	return 0;
+}
+
 int sandsh_cgroup_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, struct sandsh_err *e)
 {
 	int rc = 0;
@@ -525,7 +554,8 @@ int sandsh_cgroup_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, struc
 		return sandsh_systemd_place(cg, pid, caller, e);
 	FOR_EACH_MOUNT(cg, c)
 	{
-		if (cg->version == 1 && move_pid(cg, c, cg->leaf_rel, pid, e) < 0) {
+		if (cg->version == 1 && !cg->self_join &&
+		    move_pid(cg, c, cg->leaf_rel, pid, e) < 0) {
 			rc = -1;
 			break;
 		}
@@ -544,6 +574,12 @@ int sandsh_cgroup_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, struc
 			break;
 		}
 	}
+	if (cg->self_join) /* PID 1 has its own copies */
+		for (int c = 0; c < SANDSH_CG__COUNT; c++)
+			if (cg->self_fd[c] >= 0) {
+				close(cg->self_fd[c]);
+				cg->self_fd[c] = -1;
+			}
 	sandsh_cgroup_unlock(cg);
 	return rc;
 }
@@ -695,6 +731,13 @@ void sandsh_cgroup_forget(struct sandsh_cgroup *cg)
 void sandsh_cgroup_free(struct sandsh_cgroup *cg)
 {
 	sandsh_cgroup_unlock(cg);
+	if (cg->self_join)
+		for (int c = 0; c < SANDSH_CG__COUNT; c++)
+			if (cg->self_fd[c] >= 0) {
+				close(cg->self_fd[c]);
+				cg->self_fd[c] = -1;
+			}
+	cg->self_join = false;
 	sandsh_cgroup_forget(cg);
 	for (int c = 0; c < SANDSH_CG__COUNT; c++) {
 		free(cg->mount[c]);

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "sandsh/fs.h"
+#include "sandsh/prof.h"
 #include "sandsh/sandbox.h"
 
 void sandsh_init_forwarded_signals(sigset_t *set)
@@ -104,6 +105,7 @@ __attribute__((noreturn)) static void exec_command(const struct sandsh_launch *l
 		sandsh_err_set(&e, errno, "chdir /");
 		report(l, &e);
 	}
+	SANDSH_PROF("exec");
 	execve(l->exec_path, l->argv, l->envp);
 	err = errno;
 	sandsh_err_set(&e, err, "%s", l->exec_path);
@@ -159,33 +161,45 @@ void sandsh_init_main(const struct sandsh_launch *l)
 	struct sandsh_err e = { 0 };
 	sigset_t set;
 	pid_t child = -1;
+	bool failed = false;
 	int sfd;
 	char go;
 
 	/* If the supervisor dies, so does the sandbox (and, with PID 1, every
-	 * process in it). Then wait until it has placed us. */
+	 * process in it). */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
 		sandsh_err_set(&e, errno, "prctl PR_SET_PDEATHSIG");
 		report(l, &e);
 	}
+	SANDSH_PROF("pid1-start");
+	/* The sandbox is built while the supervisor places us (a PAM caller,
+	 * a systemd scope) and registers the session: root's work of this
+	 * program only; nothing of the user's runs before the start signal,
+	 * and a failure is reported after it, as before (the supervisor never
+	 * writes to a pipe whose reader is gone). */
+	if (l->join_errno) {
+		sandsh_err_set(&e, l->join_errno, "cgroup: join the session's leaf");
+		failed = true;
+	} else if (l->confined) {
+		prctl(PR_SET_NAME, l->mode == SANDSH_PID1_HOLD ? "sandsh-holder" : "sandsh-init", 0,
+		      0, 0);
+		failed = user_groups(l, &e) < 0 || sandsh_ns_configure(l->policy, &e) < 0 ||
+			 sandsh_rootfs_setup(l, &e) < 0;
+	}
+	SANDSH_PROF("pid1-mounted");
 	switch (read(l->sync_fd, &go, 1)) {
 	case 1: break;
 	case 0: _exit(SANDSH_EXIT_FAILURE); /* the supervisor is gone */
 	default: sandsh_err_set(&e, errno, "wait for the start signal"); report(l, &e);
 	}
-
-	if (l->confined) {
-		prctl(PR_SET_NAME, l->mode == SANDSH_PID1_HOLD ? "sandsh-holder" : "sandsh-init", 0,
-		      0, 0);
-		/* Placed in the leaf by now: make it the root of what the session
-		 * sees of cgroups, not the host's paths. */
-		if (unshare(CLONE_NEWCGROUP) < 0) {
-			sandsh_err_set(&e, errno, "unshare cgroup namespace");
-			report(l, &e);
-		}
-		if (user_groups(l, &e) < 0 || sandsh_ns_configure(l->policy, &e) < 0 ||
-		    sandsh_rootfs_setup(l, &e) < 0)
-			report(l, &e);
+	SANDSH_PROF("pid1-go");
+	if (failed)
+		report(l, &e);
+	/* Placed in the leaf by now: make it the root of what the session sees
+	 * of cgroups, not the host's paths. */
+	if (l->confined && unshare(CLONE_NEWCGROUP) < 0) {
+		sandsh_err_set(&e, errno, "unshare cgroup namespace");
+		report(l, &e);
 	}
 	/* The shell's PID 1 becomes the user, as its command will be (the
 	 * outer process enforces the session's end); a holder stays root, so
@@ -231,6 +245,7 @@ void sandsh_init_main(const struct sandsh_launch *l)
 			report(l, &e);
 		}
 		close(l->report_fd);
+		SANDSH_PROF("cmd-forked");
 	}
 
 	for (;;) {
@@ -245,8 +260,10 @@ void sandsh_init_main(const struct sandsh_launch *l)
 			int ws;
 			pid_t pid;
 			while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
-				if (pid == child)
+				if (pid == child) {
+					SANDSH_PROF("cmd-exited");
 					_exit(status_of(ws));
+				}
 			continue;
 		}
 		/* A signal the terminal sent to our process group reached the

@@ -381,7 +381,8 @@ __attribute__((noreturn)) static void keeper_main(struct sandsh_session *s, stru
 	l->sync_fd = sync_pipe[0];
 	l->report_fd = report_pipe[1];
 	if (sandsh_cgroup_prepare(&k.cg, run_fd, sandsh_policy_settings(s->pf), p, s->user.uid,
-				  k.id, &e) < 0)
+				  k.id, &e) < 0 ||
+	    sandsh_cgroup_open_self(&k.cg, &e) < 0)
 		goto out;
 	sandsh_log(LOG_NOTICE, "sandbox open id=%s user=%s uid=%u rootfs=%s pids_max=%ld", k.id,
 		   s->user.name, (unsigned)s->user.uid, p->rootfs, p->pids_max);
@@ -391,6 +392,7 @@ __attribute__((noreturn)) static void keeper_main(struct sandsh_session *s, stru
 		goto out;
 	k.pid1 = pid;
 	if (pid == 0) {
+		l->join_errno = sandsh_cgroup_join_self(&k.cg); /* as a session's PID 1 */
 		if (sandsh_keep_fds(sync_pipe[0], report_pipe[1], -1) < 0)
 			_exit(SANDSH_EXIT_FAILURE);
 		sandsh_init_main(l);

@@ -24,6 +24,7 @@
 #include "sandsh/ident.h"
 #include "sandsh/log.h"
 #include "sandsh/policy.h"
+#include "sandsh/prof.h"
 #include "sandsh/registry.h"
 #include "sandsh/session.h"
 #include "sandsh/sshaudit.h"
@@ -444,6 +445,7 @@ int main(int argc, char **argv)
 		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
 		return SANDSH_EXIT_FAILURE;
 	}
+	SANDSH_PROF("entry");
 	memset(&req, 0, sizeof(req));
 	sanitize(&req.saved);
 	req.via = SANDSH_VIA_SHELL;
@@ -501,6 +503,7 @@ int main(int argc, char **argv)
 	req.tty = tty_name(ttybuf, sizeof(ttybuf));
 	req.from = from_addr(req.env, frombuf, sizeof(frombuf));
 	req.side_door = forced_side_door(argc, &a, req.env);
+	SANDSH_PROF("main");
 	d = sandsh_session_load(&s, &req, &e);
 	if (d < 0)
 		die(e.status, e.msg);

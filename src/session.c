@@ -26,6 +26,7 @@
 #include "sandsh/env.h"
 #include "sandsh/fs.h"
 #include "sandsh/log.h"
+#include "sandsh/prof.h"
 #include "sandsh/registry.h"
 #include "sandsh/sandbox.h"
 #include "sandsh/session.h"
@@ -85,6 +86,7 @@ int sandsh_session_load(struct sandsh_session *s, const struct sandsh_request *r
 		return -1;
 	}
 	s->have_user = true;
+	SANDSH_PROF("ident");
 	/* sshd starts a ForceCommand through the user's own shell, outside
 	 * any sandbox, with the environment PAM and sshd built: with
 	 * pam_env's user_readenv (Debian's default) or PermitUserEnvironment,
@@ -600,6 +602,7 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 	sigset_t set;
 	pid_t pid;
 
+	SANDSH_PROF("loaded");
 	sandsh_registry_new_id(s->id);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (p->sandbox && p->persist)
@@ -607,6 +610,7 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 	if (sandsh_session_prepare(s, &l, &run_fd, e) < 0)
 		goto out;
 	l.mode = pam ? SANDSH_PID1_HOLD : SANDSH_PID1_COMMAND;
+	SANDSH_PROF("prepared");
 
 	/* 3. Signals: blocked before clone so PID 1 starts with them blocked
 	 * too (it reads them from its own signalfd). */
@@ -627,10 +631,12 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 	/* 4. The user's cgroup and this session's leaf (max_sessions is
 	 * enforced here); the user's lock is held until PID 1 (and a PAM
 	 * caller) are in. */
-	if (l.confined && sandsh_cgroup_prepare(&cg, run_fd, sandsh_policy_settings(s->pf), p,
-						s->user.uid, s->id, e) < 0)
+	if (l.confined && (sandsh_cgroup_prepare(&cg, run_fd, sandsh_policy_settings(s->pf), p,
+						 s->user.uid, s->id, e) < 0 ||
+			   sandsh_cgroup_open_self(&cg, e) < 0))
 		goto out;
 
+	SANDSH_PROF("cgroup-prepared");
 	/* The shell's session is open from here (a failure below still gets
 	 * its close line); a PAM session once its caller is in. */
 	if (!pam) {
@@ -644,16 +650,24 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 	if (pid < 0)
 		goto closed;
 	if (pid == 0) {
+		/* v1: into the leaf before anything else; the error is PID 1's
+		 * to report once it is let go. Then the user lock goes with
+		 * every other inherited descriptor. */
+		l.join_errno = sandsh_cgroup_join_self(&cg);
 		if (sandsh_keep_fds(sync_pipe[0], report_pipe[1], -1) < 0)
 			_exit(SANDSH_EXIT_FAILURE);
 		sandsh_init_main(&l);
 	}
+	SANDSH_PROF("cloned");
 	close(sync_pipe[0]);
 	close(report_pipe[1]);
 	sync_pipe[0] = report_pipe[1] = -1;
 
-	/* 6. Into the leaf before anything runs: PID 1 (v1) and a PAM caller,
-	 * which joins before its service starts anything for the user. */
+	/* 6. Into the leaf before anything runs: PID 1 (v1 with systemd; on
+	 * v1 without, PID 1 moved itself above) and a PAM caller, which joins
+	 * before its service starts anything for the user. Until both copies
+	 * of the user lock are closed (here and in PID 1), no other session
+	 * of the user collects the leaf. */
 	cg.caller_pidfd = pam ? r->caller_fd : -1;
 	if (l.confined && sandsh_cgroup_place(&cg, pid, pam ? r->caller : 0, e) < 0)
 		goto kill;
@@ -671,6 +685,7 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 		sandsh_registry_add(run_fd, &info, &(struct sandsh_err){ 0 });
 	}
 
+	SANDSH_PROF("placed+registered");
 	/* 7. Let PID 1 go; a PAM caller joins once it is built. */
 	if (write(sync_pipe[1], "g", 1) != 1) {
 		sandsh_err_set(e, errno, "start the session");
@@ -687,6 +702,7 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 
 	/* 8. Supervise until PID 1 exits. */
 	status = sandsh_supervise(&w, &o, e);
+	SANDSH_PROF("reaped");
 	if (status >= 0 && !pam) {
 		int st = sandsh_read_failure(report_pipe[0], status, e);
 		if (st != status)
@@ -732,5 +748,6 @@ out:
 	if (w.sfd >= 0)
 		close(w.sfd);
 	sandsh_session_launch_free(&l);
+	SANDSH_PROF("released");
 	return status;
 }

@@ -35,11 +35,15 @@ struct sandsh_cgroup {
 	 * API; user_rel and leaf_rel are their cgroup paths. */
 	char *unified; /* the cgroup v2 mount, whatever the version used */
 	bool systemd;
-	bool joined;  /* attach(): the leaf is a persistent sandbox's */
-	bool started; /* the scope was started */
-	char *slice;  /* the user's slice unit */
-	char *unit;   /* the session's scope unit */
-	void *bus;    /* sd_bus connection */
+	bool joined; /* attach(): the leaf is a persistent sandbox's */
+	/* v1 without systemd: PID 1 joins the leaf itself (open_self(),
+	 * join_self()), so place() does not move it. */
+	bool self_join;
+	int self_fd[SANDSH_CG__COUNT]; /* the leaf's "tasks" files, or -1 */
+	bool started;                  /* the scope was started */
+	char *slice;                   /* the user's slice unit */
+	char *unit;                    /* the session's scope unit */
+	void *bus;                     /* sd_bus connection */
 	uid_t uid;
 };
 
@@ -55,6 +59,18 @@ int sandsh_cgroup_prepare(struct sandsh_cgroup *cg, int run_fd, const struct san
  * moved into the leaf on v1 and v2 alike, and where it was is saved. Then
  * releases the lock. */
 int sandsh_cgroup_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, struct sandsh_err *e);
+/* v1 without systemd, before clone: opens the leaf's "tasks" files, so
+ * that the cloned PID 1 joins the leaf by itself with join_self() and
+ * place() leaves it alone. A task that moves itself, one thread, skips
+ * the kernel's global threadgroup lock, whose writer side waits for an RCU
+ * grace period (7-15 ms here) on every move by pid. A no-op elsewhere
+ * (v2: CLONE_INTO_CGROUP; systemd: the scope). 0 or -1. */
+int sandsh_cgroup_open_self(struct sandsh_cgroup *cg, struct sandsh_err *e);
+/* In the cloned, single-threaded PID 1, first of all: writes "0" to every
+ * "tasks" file opened by open_self(). 0, or an errno value. The caller
+ * still holds the user lock (inherited), so no other session collects
+ * the leaf while it is empty. */
+int sandsh_cgroup_join_self(const struct sandsh_cgroup *cg);
 /* After the session: moves a placed caller back where it was (if it still
  * lives), removes the leaf (and the user cgroup when it was the last);
  * idempotent, never fails the caller. */

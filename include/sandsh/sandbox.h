@@ -31,6 +31,7 @@ struct sandsh_launch {
 	bool dev_log;          /* bind the host's /dev/log (PAM callers log) */
 	int sync_fd;           /* child: read end; EOF means the outer is gone */
 	int report_fd;         /* child: write end for a failure report */
+	int join_errno;        /* child: v1 self-placement failed with this errno */
 	mode_t caller_umask;
 	struct rlimit caller_rlimits[RLIM_NLIMITS];
 };
