@@ -556,7 +556,7 @@ int sandsh_session_prepare(struct sandsh_session *s, struct sandsh_launch *l, in
 			return -1;
 		if (sandsh_rootfs_user_db(&s->user, p, &l->passwd_text, &l->group_text) < 0)
 			return sandsh_err_set(e, errno, "generate /etc/passwd");
-		l->tty_gid = sandsh_ident_tty_gid();
+		l->tty_gid = s->user.tty_gid; /* looked up with the user */
 	}
 	/* 2. The shell's inner command line and environment (a PAM service
 	 * starts its own). */

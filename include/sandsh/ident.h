@@ -17,6 +17,7 @@ struct sandsh_user {
 	gid_t *gids;        /* all groups (getgrouplist), primary first */
 	char **group_names; /* parallel to gids; NULL entry when a gid has no name */
 	size_t n_gids;
+	gid_t tty_gid; /* the host's "tty" group, or (gid_t)-1 */
 };
 
 /* Looks up uid (or name) in passwd and the user's groups (NSS, so LDAP and
@@ -24,6 +25,17 @@ struct sandsh_user {
 int sandsh_ident_from_uid(uid_t uid, struct sandsh_user *u, struct sandsh_err *e);
 int sandsh_ident_from_name(const char *name, struct sandsh_user *u, struct sandsh_err *e);
 void sandsh_ident_free(struct sandsh_user *u);
+
+/* The lookup runs in a short-lived child; these carry its answer to the
+ * supervisor (exposed for the unit tests). encode: rc 0 with u, or rc < 0
+ * with err; a malloc'd buffer, 0 or -1. decode: 0 with u filled; -2 with
+ * the child's error in e (the lookup failed); -1 if the buffer is not a
+ * well-formed answer (truncated, trailing bytes, a NUL inside a string,
+ * the primary group not first); u is left empty then. */
+int sandsh_ident_wire_encode(int rc, const struct sandsh_user *u, const struct sandsh_err *err,
+			     char **out, size_t *out_len);
+int sandsh_ident_wire_decode(const char *buf, size_t len, struct sandsh_user *u,
+			     struct sandsh_err *e);
 
 /* The host's "tty" group (devpts gid=), or (gid_t)-1. */
 gid_t sandsh_ident_tty_gid(void);
