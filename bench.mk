@@ -11,3 +11,11 @@
 bench: all
 	scripts/deps.sh bench
 	BENCH_OUT=$(BUILD)/bench bench/run.sh $(BUILD)
+
+# The latency and PSS sections on cgroup v2: sandsh against bubblewrap in
+# one qemu VM booting Debian's cloud kernel (bench/vm-v2.sh; no KVM needed,
+# slow under TCG: compare the ratio, not the milliseconds).
+.PHONY: bench-v2
+bench-v2: all
+	scripts/deps.sh bench
+	bench/vm-v2.sh $(BUILD)
