@@ -224,8 +224,11 @@ int sandsh_ident_wire_encode(int rc, const struct sandsh_user *u, const struct s
 		h.gid = u->gid;
 		h.tty_gid = u->tty_gid;
 		h.n_gids = (uint32_t)u->n_gids;
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 4; i++) {
+			if (!str[i] || !u->gids || !u->group_names)
+				return -1; /* fill() sets them all */
 			h.len[i] = (uint32_t)strlen(str[i]);
+		}
 		put(&w, &h, sizeof(h));
 		for (int i = 0; i < 4; i++)
 			put(&w, str[i], h.len[i]);
