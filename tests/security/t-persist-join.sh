@@ -167,18 +167,21 @@ rm -f "$T_WORK/killer.stop"
 			echo "$h" >>"$T_WORK/killer.log"
 		fi
 		n=$((n + 1))
-		sleep "0.$((RANDOM % 4 + 1))"
+		sleep "0.$((RANDOM % 9 + 1))"
 	done
 ) &
 killer=$!
 : >"$T_WORK/killer.log"
 # Each login lingers a moment after its line, so that the sandbox lives
-# (and dies) while others join.
-RECOVER=0 logins 6 race1 "$LOGIN_CMD; sleep 0.3" &
+# (and dies) while others join: long enough for the killer, whose every
+# look through /proc takes a while on a loaded machine, to find PID 1 (a
+# CI run under two busy loops once saw it find none in 18 logins of
+# 0.3 s).
+RECOVER=0 logins 6 race1 "$LOGIN_CMD; sleep 1" &
 w1=$!
-RECOVER=0 logins 6 race2 "$LOGIN_CMD; sleep 0.3" &
+RECOVER=0 logins 6 race2 "$LOGIN_CMD; sleep 1" &
 w2=$!
-RECOVER=0 logins 6 race3 "$LOGIN_CMD; sleep 0.3"
+RECOVER=0 logins 6 race3 "$LOGIN_CMD; sleep 1"
 wait "$w1" "$w2"
 touch "$T_WORK/killer.stop"
 wait "$killer"
