@@ -384,6 +384,7 @@ __attribute__((noreturn)) static void keeper_main(struct sandsh_session *s, stru
 				  k.id, &e) < 0 ||
 	    sandsh_cgroup_open_self(&k.cg, &e) < 0)
 		goto out;
+	k.cg.delegate = true; /* systemd: logins join its scope later */
 	sandsh_log(LOG_NOTICE, "sandbox open id=%s user=%s uid=%u rootfs=%s pids_max=%ld", k.id,
 		   s->user.name, (unsigned)s->user.uid, p->rootfs, p->pids_max);
 	opened = true;

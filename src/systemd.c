@@ -475,6 +475,10 @@ int sandsh_systemd_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, stru
 	    /* pids.current and memory.current of the session, for --list */
 	    sd.append(m, "(sv)", "TasksAccounting", "b", 1) < 0 ||
 	    sd.append(m, "(sv)", "MemoryAccounting", "b", 1) < 0 ||
+	    /* systemd moves a process into a running unit
+	     * (AttachProcessesToUnit: a persistent sandbox's later logins)
+	     * only if the unit is delegated. */
+	    (cg->delegate && sd.append(m, "(sv)", "Delegate", "b", 1) < 0) ||
 	    (caller > 0 ? sd.append(m, "(sv)", "PIDs", "au", 2, (uint32_t)pid, (uint32_t)caller)
 			: sd.append(m, "(sv)", "PIDs", "au", 1, (uint32_t)pid)) < 0 ||
 	    sd.close_container(m) < 0 || sd.append(m, "a(sa(sv))", 0) < 0) {

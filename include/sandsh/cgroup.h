@@ -41,6 +41,7 @@ struct sandsh_cgroup {
 	bool self_join;
 	int self_fd[SANDSH_CG__COUNT]; /* the leaf's "tasks" files, or -1 */
 	bool started;                  /* the scope was started */
+	bool delegate;                 /* Delegate=yes: logins join it later (persist) */
 	char *slice;                   /* the user's slice unit */
 	char *unit;                    /* the session's scope unit */
 	void *bus;                     /* sd_bus connection */

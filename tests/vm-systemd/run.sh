@@ -205,10 +205,11 @@ assert_eq "dpkg -i installs the packages (sandsh setuid root, pam_sandsh.so in D
 	"4755 root /usr/lib/x86_64-linux-gnu/security/pam_sandsh.so" \
 	"$(G 'echo "$(stat -c "%a %U" /usr/sbin/sandsh) $(readlink -f /lib/x86_64-linux-gnu/security/pam_sandsh.so)"')"
 
-out=$(G "sandsh-mkrootfs --quiet --add systemd-run --add busctl /srv/sandsh/rootfs 2>&1")
+# nohup: the persistent sandbox's job (t-persist) must outlive its login.
+out=$(G "sandsh-mkrootfs --quiet --add systemd-run --add busctl --add nohup /srv/sandsh/rootfs 2>&1")
 st=$?
 [ $st = 0 ] || die_setup "sandsh-mkrootfs builds the sandbox rootfs" "status $st" "$out"
-pass "sandsh-mkrootfs builds the sandbox rootfs (with systemd-run and busctl)"
+pass "sandsh-mkrootfs builds the sandbox rootfs (with systemd-run, busctl and nohup)"
 
 # The users: login shell sandsh (shell), bash with a ForceCommand (force),
 # bash with pam_sandsh (pam, group sbpam). Their homes exist on the host

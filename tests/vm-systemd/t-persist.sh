@@ -32,4 +32,8 @@ assert_eq "the scope is gone" "" \
 	"$(G "for i in \$(seq 50); do systemctl -q is-active sandsh-$sbid.scope || exit 0; sleep 0.2; done; echo active")"
 assert_match "the sandbox close line (143: stopped)" "^sandbox close id=$sbid user=vmshell status=143 " \
 	"$(G "$GS log '$CUR'" | grep "^sandbox close id=$sbid ")"
-check_all_gone
+# Like every session: nothing of it may remain GONE_S seconds after its
+# close line (systemd still stops the scope's last processes, the keeper
+# among them, when --stop returns).
+assert_eq "nothing of any session is left ${GONE_S} s after the sandbox closed (units, registry, cgroups)" "" \
+	"$(G "for i in \$(seq $((GONE_S * 10))); do l=\$($GS all-leftovers); [ -z \"\$l\" ] && exit 0; sleep 0.1; done; echo \"\$l\"")"
