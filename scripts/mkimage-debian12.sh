@@ -29,9 +29,11 @@ ALIAS=sandsh-debian12
 # What the guest needs: systemd + logind + dbus, sshd, the kernel and its
 # initrd generator, and what the tests run there (sandsh's own libraries;
 # busybox-static for a sandbox rootfs; ps, tmux, ip).
+# less and rsync: sandsh-mkrootfs promises them in every sandbox rootfs
+# and refuses a host without them, as an administrator would meet it.
 PACKAGES="systemd systemd-sysv dbus libpam-systemd openssh-server openssh-sftp-server
 linux-image-cloud-amd64 initramfs-tools procps tmux iproute2 libconfig9 libseccomp2
-busybox-static util-linux kmod udev"
+busybox-static util-linux kmod udev less rsync"
 # Units a test guest does not need: they only slow the boot (under TCG
 # every second counts) or wake up during the tests.
 MASK="apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service
