@@ -55,3 +55,16 @@ say_check() {
 	shift
 	if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; fi
 }
+
+# check_ok_line OUTPUT: sandsh --check of the default policy said it is OK
+# first; what may follow is only its audit of this host's sshd ("ssh
+# audit: ..." and "side door: ..." lines, docs/ssh.md), which depends on
+# the host, not on the package.
+check_ok_line() {
+	if [ "$(printf '%s\n' "$1" | head -n 1)" = "/etc/sandsh/sandsh.conf: OK" ] &&
+		! printf '%s\n' "$1" | tail -n +2 | grep -v -E '^(ssh audit|side door): ' | grep -q .; then
+		return 0
+	fi
+	printf '%s\n' "$1" | sed 's/^/     said: /'
+	return 1
+}

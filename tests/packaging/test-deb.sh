@@ -134,7 +134,7 @@ inner() {
 			bash -c '{ man -w 1 sandsh && man -w 5 sandsh.conf; } >/dev/null 2>&1'
 		say_check "install: sandsh --version" test "$(/usr/sbin/sandsh --version 2>&1)" = "sandsh $version"
 		say_check "install: sandsh --check accepts the shipped policy" \
-			test "$(/usr/sbin/sandsh --check 2>&1)" = "/etc/sandsh/sandsh.conf: OK"
+			check_ok_line "$(/usr/sbin/sandsh --check 2>&1)"
 		if [ -n "$pamdeb" ]; then
 			say_check "install: $pamdir/pam_sandsh.so and pam_sandsh(8)" \
 				bash -c 'test -f "$1/pam_sandsh.so" && man -w 8 pam_sandsh >/dev/null 2>&1' _ "$pamdir"
@@ -240,7 +240,7 @@ inner() {
 		test "$(shells_count)" = 0 -a ! -e /etc/sandsh -a ! -e /var/lib/sandsh
 	say_check "purge: dpkg knows no sandsh" not_installed
 }
-export -f inner say_check
+export -f inner say_check check_ok_line
 res=$(unshare --mount --propagation private bash -c 'inner "$@"' inner "$work" "$deb" "$pamdeb" "$version" "$pamdir" "$repo" 2>&1)
 rc=$?
 relay <<<"$res"

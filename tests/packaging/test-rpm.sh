@@ -159,7 +159,7 @@ inner() {
 		 test "$(sha256sum </etc/sandsh/sandsh.conf)" = "$(cat "$1")"' _ "$record"
 	say_check "installed: sandsh --version" test "$(/usr/sbin/sandsh --version 2>&1)" = "sandsh $(rpm -qp --dbpath "$w/instdb" --qf '%{VERSION}' "$rpmfile" 2>/dev/null)"
 	say_check "installed: sandsh --check accepts the shipped policy" \
-		test "$(/usr/sbin/sandsh --check 2>&1)" = "/etc/sandsh/sandsh.conf: OK"
+		check_ok_line "$(/usr/sbin/sandsh --check 2>&1)"
 	if r -U --replacepkgs "$rpmfile"; then echo "ok   - rpm -U --replacepkgs"; else echo "FAIL - rpm -U --replacepkgs"; sed 's/^/     /' "$w/rpm.log"; fi
 	say_check "reinstalled: still once in /etc/shells" test "$(count)" = 1
 	echo "# local change" >>"$conf"
@@ -178,7 +178,7 @@ inner() {
 	say_check "erased: the package's unchanged policy, /etc/sandsh and /var/lib/sandsh gone" \
 		test ! -e /etc/sandsh -a ! -e /var/lib/sandsh
 }
-export -f inner say_check
+export -f inner say_check check_ok_line
 res=$(unshare --mount --propagation private bash -c 'inner "$@"' inner "$work" "$rpmfile" "$pamrpm" "$repo" 2>&1)
 rc=$?
 relay <<<"$res"
