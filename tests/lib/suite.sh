@@ -56,8 +56,13 @@ suite_outer() {
 	before=$(suite_snap)
 	t0=$(date +%s)
 	# The run's results, for tests/check-protections.sh: BUILD/test-results/
-	# NAME.results (the build directory is the first argument).
-	mkdir -p "$1/test-results" && SANDSH_SUITE_RESULTS=$(cd "$1/test-results" && pwd)/$name.results
+	# NAME.results (the build directory is the first argument). A run of
+	# named test files only (make examples-check runs one through the
+	# integration runner) writes NAME.partial.results: it must not replace
+	# the whole suite's results that the check reads.
+	local res=$name.results
+	[ $# -gt 1 ] && res=$name.partial.results
+	mkdir -p "$1/test-results" && SANDSH_SUITE_RESULTS=$(cd "$1/test-results" && pwd)/$res
 	rm -f "${SANDSH_SUITE_RESULTS:-}"
 	SANDSH_SUITE_RESULTS=${SANDSH_SUITE_RESULTS:-} \
 		SANDSH_TEST_INNER=1 SANDSH_HOST_MNTNS=$(readlink /proc/self/ns/mnt) timeout -k 10 "$limit" \

@@ -84,6 +84,28 @@ assert_inherit "su -l by an unsandboxed user" "$OUT" /home/sbuser1 su-user
 OUT=$(cat "$T_WORK/su-out")
 assert_eq "the issue's command: fds 0-2 and ls's own; the host file unreachable through fd 9" \
 	"0 1 2 3 " "$OUT"
+# The caller's resource limits, umask and signal state (SECURITY 2): su is
+# the one PAM path where the user sets them (sshd, login and pamtester are
+# started by root). With few descriptors, umask 0777 and the usual signals
+# ignored, the session is placed inside (PID 1 the holder), or refused
+# with one line; nothing is left either way (assert_clean below).
+{
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin timeout -k 5 "$PAM_RUN_TIMEOUT" \
+		setpriv --reuid=61003 --regid=61003 --init-groups -- \
+		bash -c "ulimit -n 32; umask 0777; trap '' TERM HUP INT QUIT; cd /; su -l sbuser1 -c 'cat /proc/1/comm'" \
+		<"$T_WORK/su-pw" >"$T_WORK/su-out" 2>"$T_WORK/su-err"
+	STATUS=$?
+} 2>/dev/null
+OUT=$(cat "$T_WORK/su-out")
+ERR=$(cat "$T_WORK/su-err")
+d="su: hostile limits, umask 0777 and ignored signals: placed inside, or refused with one line"
+if [ "$STATUS" = 0 ] && [ "$OUT" = sandsh-holder ]; then
+	pass "$d"
+elif [ "$STATUS" != 0 ] && [ -z "$OUT" ] && [ "$(printf '%s\n' "$ERR" | grep -c .)" = 1 ]; then
+	pass "$d"
+else
+	fail "$d" "status=$STATUS out=[$OUT] err=[$ERR]"
+fi
 cp "$T_WORK/shadow.saved" /etc/shadow
 pam_services
 assert_clean "su -l by an unsandboxed user"
