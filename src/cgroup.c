@@ -549,6 +549,17 @@ static char *current_cgroup(const struct sandsh_cgroup *cg, int c, pid_t pid)
 	return out;
 }
 
+static void close_self_fds(struct sandsh_cgroup *cg)
+{
+	if (!cg->self_join)
+		return;
+	for (int c = 0; c < SANDSH_CG__COUNT; c++)
+		if (cg->self_fd[c] >= 0) {
+			close(cg->self_fd[c]);
+			cg->self_fd[c] = -1;
+		}
+}
+
 int sandsh_cgroup_open_self(struct sandsh_cgroup *cg, struct sandsh_err *e)
 {
 	if (cg->systemd || cg->version != 1)
@@ -606,12 +617,7 @@ int sandsh_cgroup_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, struc
 			break;
 		}
 	}
-	if (cg->self_join) /* PID 1 has its own copies */
-		for (int c = 0; c < SANDSH_CG__COUNT; c++)
-			if (cg->self_fd[c] >= 0) {
-				close(cg->self_fd[c]);
-				cg->self_fd[c] = -1;
-			}
+	close_self_fds(cg); /* PID 1 has its own copies */
 	sandsh_cgroup_unlock(cg);
 	return rc;
 }
@@ -763,12 +769,7 @@ void sandsh_cgroup_forget(struct sandsh_cgroup *cg)
 void sandsh_cgroup_free(struct sandsh_cgroup *cg)
 {
 	sandsh_cgroup_unlock(cg);
-	if (cg->self_join)
-		for (int c = 0; c < SANDSH_CG__COUNT; c++)
-			if (cg->self_fd[c] >= 0) {
-				close(cg->self_fd[c]);
-				cg->self_fd[c] = -1;
-			}
+	close_self_fds(cg);
 	cg->self_join = false;
 	sandsh_cgroup_forget(cg);
 	for (int c = 0; c < SANDSH_CG__COUNT; c++) {

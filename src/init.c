@@ -55,6 +55,19 @@ static bool outer_gone(int sync_fd)
 	return poll(&p, 1, 0) != 0;
 }
 
+/* The supervisor's start signal; EOF means it is gone. */
+static void wait_for_go(const struct sandsh_launch *l)
+{
+	struct sandsh_err e = { 0 };
+	char go;
+
+	switch (read(l->sync_fd, &go, 1)) {
+	case 1: return;
+	case 0: _exit(SANDSH_EXIT_FAILURE); /* the supervisor is gone */
+	default: sandsh_err_set(&e, errno, "wait for the start signal"); report(l, &e);
+	}
+}
+
 /* On a terminal, make the command the leader of a process group of its
  * own and the terminal's foreground group. Otherwise it stays in the outer
  * process's group, which lies outside the sandbox's PID namespace:
@@ -163,7 +176,6 @@ void sandsh_init_main(const struct sandsh_launch *l)
 	pid_t child = -1;
 	bool failed = false;
 	int sfd;
-	char go;
 
 	/* If the supervisor dies, so does the sandbox (and, with PID 1, every
 	 * process in it). */
@@ -187,11 +199,7 @@ void sandsh_init_main(const struct sandsh_launch *l)
 			 sandsh_rootfs_setup(l, &e) < 0;
 	}
 	SANDSH_PROF("pid1-mounted");
-	switch (read(l->sync_fd, &go, 1)) {
-	case 1: break;
-	case 0: _exit(SANDSH_EXIT_FAILURE); /* the supervisor is gone */
-	default: sandsh_err_set(&e, errno, "wait for the start signal"); report(l, &e);
-	}
+	wait_for_go(l);
 	SANDSH_PROF("pid1-go");
 	if (failed)
 		report(l, &e);
@@ -281,7 +289,6 @@ void sandsh_init_main(const struct sandsh_launch *l)
 void sandsh_init_join_main(const struct sandsh_launch *l, int pid1_fd)
 {
 	struct sandsh_err e = { 0 };
-	char go;
 
 	/* Born in the sandbox's PID namespace (the login's supervisor joined
 	 * it for its children); the other namespaces come from PID 1's pidfd,
@@ -296,11 +303,7 @@ void sandsh_init_join_main(const struct sandsh_launch *l, int pid1_fd)
 		report(l, &e);
 	}
 	close(pid1_fd);
-	switch (read(l->sync_fd, &go, 1)) {
-	case 1: break;
-	case 0: _exit(SANDSH_EXIT_FAILURE);
-	default: sandsh_err_set(&e, errno, "wait for the start signal"); report(l, &e);
-	}
+	wait_for_go(l);
 	if (sandsh_priv_drop(l->user, l->policy, true, &e) < 0)
 		report(l, &e);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
