@@ -61,15 +61,19 @@ tmp=$(mktemp -d "$parent/.kernel.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
-echo "$me: fetching $KMETA's kernel into $CACHE (not installed: no /boot, no boot loader)" >&2
 # Bounded: a stuck mirror must not hang CI forever.
 run "$tmp/update.log" timeout 300 apt-get update
+# Ubuntu has no cloud flavour: its virtual flavour (the generic kernel,
+# with serial console, devtmpfs, cgroup2 and the namespaces built in, and
+# its modules in a package of their own, fetched below).
+apt-cache show "$KMETA" >/dev/null 2>&1 || KMETA=linux-image-virtual
 kpkg=$(apt-cache depends "$KMETA" 2>"$tmp/depends.log" | awk '/Depends: linux-image-/ {print $2; exit}') || true
 if [ -z "$kpkg" ]; then
 	echo "$me: cannot resolve $KMETA to a kernel package:" >&2
 	cat "$tmp/depends.log" >&2
 	exit 1
 fi
+echo "$me: fetching $kpkg ($KMETA) into $CACHE (not installed: no /boot, no boot loader)" >&2
 mkdir "$tmp/deb"
 # apt-get download drops privileges to _apt unless told otherwise; the
 # directory is root's 0700.
@@ -90,6 +94,20 @@ done
 set -- "$tmp"/kernel/boot/vmlinuz-*
 [ -r "$1" ] || { echo "$me: no boot/vmlinuz-* in $deb" >&2; exit 1; }
 kver=${1##*/vmlinuz-}
+# Ubuntu: the image package holds the kernel only; its modules are in
+# linux-modules-VERSION.
+if [ ! -d "$tmp/kernel/lib/modules/$kver" ] && apt-cache show "linux-modules-$kver" >/dev/null 2>&1; then
+	mkdir "$tmp/mdeb" "$tmp/mtree"
+	(cd "$tmp/mdeb" && run "$tmp/download.log" timeout 600 apt-get download -o APT::Sandbox::User=root "linux-modules-$kver")
+	run "$tmp/extract.log" dpkg-deb -x "$(ls "$tmp"/mdeb/*.deb)" "$tmp/mtree"
+	for m in lib/modules usr/lib/modules; do
+		if [ -d "$tmp/mtree/$m/$kver" ]; then
+			mkdir -p "$tmp/kernel/lib/modules"
+			mv "$tmp/mtree/$m/$kver" "$tmp/kernel/lib/modules/$kver"
+			break
+		fi
+	done
+fi
 # modules.dep is made by the package's postinst, which does not run here.
 [ -d "$tmp/kernel/lib/modules/$kver" ] && run "$tmp/depmod.log" depmod -b "$tmp/kernel" "$kver"
 { dpkg-deb -f "$deb" Package Version; echo; } >"$tmp/kernel/PACKAGE"

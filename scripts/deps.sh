@@ -11,14 +11,18 @@
 # /etc/ssh/sshd_config, like any openssh-server installation (say
 # `systemctl disable ssh` to keep it off; the tests start their own sshd).
 # Usage: scripts/deps.sh SET...
+#        scripts/deps.sh --list SET...   (prints the sets' packages, installs nothing)
 set -eu
 
+list=0
+[ "${1:-}" = --list ] && list=1 && shift
 pkgs=""
 for set in "$@"; do
 	case "$set" in
 	build) pkgs="$pkgs gcc make pkg-config libc6-dev libconfig-dev libpam0g-dev libseccomp-dev libsystemd-dev" ;;
 	# procps: kill(1) and ps for the integration, security and e2e suites.
-	check) pkgs="$pkgs libcmocka-dev busybox-static util-linux strace clang procps" ;;
+	# clang-format-14: format-check's version (tests/build.mk).
+	check) pkgs="$pkgs libcmocka-dev busybox-static util-linux strace clang clang-format-14 procps" ;;
 	demo) pkgs="$pkgs busybox-static util-linux" ;;
 	man) pkgs="$pkgs man-db groff-base mandoc" ;;
 	deb) pkgs="$pkgs build-essential dpkg-dev debhelper devscripts lintian fakeroot \
@@ -39,13 +43,19 @@ openssh-client util-linux coreutils" ;;
 	# make vm (scripts/deps-vm.sh adds the kernel, which is not a package
 	# installed here): kmod's depmod indexes its modules, gcc builds the
 	# self-test's probe.
-	vm) pkgs="$pkgs qemu-system-x86 busybox-static cpio gzip kmod gcc libc6-dev util-linux" ;;
+	# xz-utils, zstd: a kernel's compressed modules (Ubuntu's are .ko.zst).
+	vm) pkgs="$pkgs qemu-system-x86 busybox-static cpio gzip xz-utils zstd kmod gcc libc6-dev util-linux" ;;
 	# tests/host/fresh-debian.sh: a fresh Debian tree to try the README in.
-	fresh) pkgs="$pkgs debootstrap git" ;;
+	fresh) pkgs="$pkgs debootstrap git curl gpg" ;;
 	*) echo "deps.sh: unknown set '$set'" >&2; exit 2 ;;
 	esac
 done
 
+if [ $list = 1 ]; then
+	# shellcheck disable=SC2086
+	printf '%s\n' $pkgs | sort -u | tr '\n' ' ' | sed 's/ $/\n/'
+	exit 0
+fi
 missing=""
 for p in $pkgs; do
 	case " $missing " in *" $p "*) continue ;; esac

@@ -7,9 +7,11 @@
 #                      tests/packaging/test-seccomp-arch.sh (the seccomp
 #                      program for every target, cross builds, an unknown
 #                      target stops the build)
-# .clang-format follows clang-format 14's options; another version may
-# break lines differently (CLANG_FORMAT=clang-format-14 to pin it).
-CLANG_FORMAT ?= clang-format
+# .clang-format follows clang-format 14's options; another version breaks
+# lines differently, so clang-format-14 is used where it is installed
+# (`make deps` installs it: Debian 12's clang-format, a package of its own
+# on Ubuntu 24.04, whose clang-format is 18).
+CLANG_FORMAT ?= $(or $(shell command -v clang-format-14 2>/dev/null),clang-format)
 FORMAT_SRC   := $(wildcard src/*.c src/*.h pam/*.c include/sandsh/*.h tools/*.c \
                   tests/unit/*.c tests/tools/*.c bench/*.c bench/*.h)
 

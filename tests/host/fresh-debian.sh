@@ -18,14 +18,16 @@
 #      more: the namespaces and their mounts end with the run).
 #
 # Usage: tests/host/fresh-debian.sh [--suite SUITE] [--mirror URL] [--ci]
-#            [--keep] [--cache DIR] [--timeout SECS]
+#            [--keep] [--cache DIR] [--timeout SECS] [--ubuntu]
 #   --keep    leave the tree (its path is printed) instead of removing it
 #   --cache   keep debootstrap's downloaded packages in DIR between runs
 # Prints every step's output; ends with "fresh-debian: PASS" or
 # "fresh-debian: FAIL (step)" and exits 0 or 1.
-# Ubuntu 24.04 is tried the same way with --suite noble --mirror
-# http://archive.ubuntu.com/ubuntu (and its keyring) where that archive is
-# reachable.
+# Ubuntu 24.04 (noble, components main and universe) is tried with
+# --ubuntu: Debian 12 has no Ubuntu keyring package, so the script fetches
+# Ubuntu's ubuntu-keyring .deb from the archive and uses its archive key
+# only after checking that key's pinned fingerprint; debootstrap gets the
+# Ubuntu script (gutsy), as Ubuntu's own debootstrap does for noble.
 # The inner script is single-quoted on purpose; cleanup runs from a trap:
 # shellcheck disable=SC2016,SC2317
 set -euo pipefail
@@ -35,7 +37,7 @@ repo=$(cd "$here/../.." && pwd)
 me=fresh-debian
 die() { echo "$me: $*" >&2; exit 2; }
 
-suite=bookworm mirror=http://deb.debian.org/debian ci=0 keep=0 cache="" limit=5400
+suite=bookworm mirror=http://deb.debian.org/debian ci=0 keep=0 cache="" limit=5400 ubuntu=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--suite) suite=$2; shift 2 ;;
@@ -44,6 +46,7 @@ while [ $# -gt 0 ]; do
 	--keep) keep=1; shift ;;
 	--cache) cache=$2; shift 2 ;;
 	--timeout) limit=$2; shift 2 ;;
+	--ubuntu) ubuntu=1 suite=noble mirror=http://archive.ubuntu.com/ubuntu; shift ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	--inner) break ;;
 	*) die "unknown option $1 (see --help)" ;;
@@ -140,8 +143,29 @@ trap 'exit 130' INT TERM
 
 echo "== debootstrap --variant=minbase $suite ($mirror) into $root ($(date +%T))"
 opts=(--variant=minbase)
+script=()
 [ -n "$cache" ] && mkdir -p "$cache" && opts+=(--cache-dir="$(cd "$cache" && pwd)")
-if ! debootstrap "${opts[@]}" "$suite" "$root" "$mirror" >"$tree/debootstrap.log" 2>&1; then
+if [ $ubuntu = 1 ]; then
+	# The Ubuntu Archive Automatic Signing Key (2018), which signs noble.
+	ukey=F6ECB3762474EDA9D21B7022871920D1991BC93C
+	mkdir -m 0700 "$tree/key" "$tree/key/gnupg"
+	export GNUPGHOME=$tree/key/gnupg # never root's ~/.gnupg
+	curl -fsS -o "$tree/key/Packages.gz" "$mirror/dists/$suite/main/binary-amd64/Packages.gz" ||
+		die "cannot reach $mirror"
+	kdeb=$(zcat "$tree/key/Packages.gz" | awk '$0 == "Package: ubuntu-keyring" { p = 1 } p && /^Filename:/ { print $2; exit }')
+	if [ -z "$kdeb" ] || ! curl -fsS -o "$tree/key/k.deb" "$mirror/$kdeb"; then
+		die "cannot fetch ubuntu-keyring"
+	fi
+	dpkg-deb -x "$tree/key/k.deb" "$tree/key/x"
+	ring=$tree/key/x/usr/share/keyrings/ubuntu-archive-keyring.gpg
+	gpg --batch --with-colons --show-keys "$ring" 2>/dev/null | grep -q "^fpr:*$ukey:" ||
+		die "the fetched ubuntu-keyring lacks the archive key $ukey"
+	gpg --batch --no-default-keyring --keyring "$tree/key/archive.gpg" --import "$ring" 2>/dev/null
+	gpg --batch --no-default-keyring --keyring "$tree/key/archive.gpg" --export "$ukey" >"$tree/key/ubuntu-2018.gpg"
+	opts+=(--keyring="$tree/key/ubuntu-2018.gpg" "--components=main,universe")
+	[ -e "/usr/share/debootstrap/scripts/$suite" ] || script=(/usr/share/debootstrap/scripts/gutsy)
+fi
+if ! debootstrap "${opts[@]}" "$suite" "$root" "$mirror" "${script[@]}" >"$tree/debootstrap.log" 2>&1; then
 	cat "$tree/debootstrap.log"
 	echo "$me: FAIL (debootstrap)"
 	exit 1

@@ -2,8 +2,9 @@
 # The systemd host test bed (issue 11): a Debian 12 guest with systemd as
 # PID 1 on pure cgroup v2 (scripts/mkimage-debian12.sh, cached), booted
 # under qemu (TCG, 2 CPUs, 1 GiB) from a qcow2 overlay of the cached image;
-# the project's .debs (packaging/build-deb.sh, as `make deb`) installed with
-# dpkg -i; sessions driven through real ssh logins from the host to the
+# the project's .debs (packaging/build-deb.sh, as `make deb`; built in a
+# Debian 12 build root on other hosts: scripts/deb-for-debian12.sh)
+# installed with dpkg -i; sessions driven through real ssh logins from the host to the
 # guest's stock sshd (UsePAM, pam_systemd) on a loopback port forwarded to
 # the guest's port 22. The cases are tests/vm-systemd/t-*.sh.
 # Usage: tests/vm-systemd/run.sh BUILD_DIR [t-NAME.sh ...]       (root)
@@ -67,8 +68,9 @@ fi
 pass "the Debian 12 guest image ($(sed -n 's/^kernel //p' "$IMG/info"), $(($(date +%s) - t0)) s)"
 t0=$(date +%s)
 if ! scripts/deps.sh deb >"$VM_WORK/deb.log" 2>&1 ||
-	! packaging/build-deb.sh "$VM_WORK/pkg" >>"$VM_WORK/deb.log" 2>&1; then
-	die_setup "the .debs are built (packaging/build-deb.sh, as make deb)" "$(tail -n 30 "$VM_WORK/deb.log")"
+	! scripts/deb-for-debian12.sh "$VM_WORK/pkg" >>"$VM_WORK/deb.log" 2>&1; then
+	die_setup "the .debs are built for Debian 12 (scripts/deb-for-debian12.sh: as make deb on Debian 12)" \
+		"$(tail -n 30 "$VM_WORK/deb.log")"
 fi
 debs=()
 for f in "$VM_WORK"/pkg/sandsh_*.deb "$VM_WORK"/pkg/libpam-sandsh_*.deb; do

@@ -158,6 +158,8 @@ if [ ${#modules[@]} -gt 0 ] || [ -n "$disk" ]; then
 	declare -A loaded=()
 	for m in "${modules[@]}"; do
 		pat=${m//[-_]/[-_]}   # dm-mod, dm_mod: modules.dep spells them either way
+		# Built into this kernel (Ubuntu's virtio, say): nothing to load.
+		grep -qE "(^|/)${pat}\.ko\$" "$mdir/modules.builtin" 2>/dev/null && continue
 		line=$(grep -E "(^|/)${pat}\.ko(\.[a-z]+)?:" "$mdir/modules.dep" | head -n 1) ||
 			die "module '$m' not found for $kver (built in? check the kernel's config-$kver)"
 		deps=${line#*:}
