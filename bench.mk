@@ -19,3 +19,13 @@ bench: all
 bench-v2: all
 	scripts/deps.sh bench
 	bench/vm-v2.sh $(BUILD)
+
+# The field's path: the latency and PSS sections in the Debian 12 guest
+# with systemd as PID 1 (placement in a transient scope through sd-bus),
+# sandsh against bubblewrap, run as a case of the systemd guest runner
+# (tests/vm-systemd/run.sh, bench/systemd-guest-case.sh). TCG again: the
+# ratio counts. BENCH_SYSTEMD_RUNS rounds (60).
+.PHONY: bench-systemd
+bench-systemd: $(BUILD)/.deps-vm-systemd
+	scripts/deps.sh bench
+	tests/vm-systemd/run.sh $(BUILD) bench/systemd-guest-case.sh
