@@ -158,11 +158,10 @@ if [ $ubuntu = 1 ]; then
 	fi
 	dpkg-deb -x "$tree/key/k.deb" "$tree/key/x"
 	ring=$tree/key/x/usr/share/keyrings/ubuntu-archive-keyring.gpg
+	# --show-keys reads the file only (no keyring, no agent started).
 	gpg --batch --with-colons --show-keys "$ring" 2>/dev/null | grep -q "^fpr:*$ukey:" ||
 		die "the fetched ubuntu-keyring lacks the archive key $ukey"
-	gpg --batch --no-default-keyring --keyring "$tree/key/archive.gpg" --import "$ring" 2>/dev/null
-	gpg --batch --no-default-keyring --keyring "$tree/key/archive.gpg" --export "$ukey" >"$tree/key/ubuntu-2018.gpg"
-	opts+=(--keyring="$tree/key/ubuntu-2018.gpg" "--components=main,universe")
+	opts+=(--keyring="$ring" "--components=main,universe")
 	[ -e "/usr/share/debootstrap/scripts/$suite" ] || script=(/usr/share/debootstrap/scripts/gutsy)
 fi
 if ! debootstrap "${opts[@]}" "$suite" "$root" "$mirror" "${script[@]}" >"$tree/debootstrap.log" 2>&1; then
