@@ -74,39 +74,39 @@ if [ -z "$kpkg" ]; then
 	exit 1
 fi
 echo "$me: fetching $kpkg ($KMETA) into $CACHE (not installed: no /boot, no boot loader)" >&2
-mkdir "$tmp/deb"
-# apt-get download drops privileges to _apt unless told otherwise; the
-# directory is root's 0700.
-(cd "$tmp/deb" && run "$tmp/download.log" timeout 600 apt-get download -o APT::Sandbox::User=root "$kpkg")
-deb=$(ls "$tmp"/deb/*.deb)
-mkdir "$tmp/tree"
-run "$tmp/extract.log" dpkg-deb -x "$deb" "$tmp/tree"
+# fetch PKG DIR: PKG downloaded (into DIR.deb) and unpacked into DIR.
+fetch() {
+	mkdir "$2.deb" "$2"
+	# apt-get download drops privileges to _apt unless told otherwise; the
+	# directory is root's 0700.
+	(cd "$2.deb" && run "$tmp/download.log" timeout 600 apt-get download -o APT::Sandbox::User=root "$1")
+	run "$tmp/extract.log" dpkg-deb -x "$(ls "$2.deb"/*.deb)" "$2"
+}
+# take_modules TREE: the module directories of an unpacked package.
+take_modules() {
+	for m in lib/modules usr/lib/modules; do
+		[ -d "$1/$m" ] || continue
+		mkdir -p "$tmp/kernel/lib/modules"
+		for v in "$1/$m"/*; do
+			[ -d "$v" ] && mv "$v" "$tmp/kernel/lib/modules/"
+		done
+		return 0
+	done
+}
+fetch "$kpkg" "$tmp/tree"
+deb=$(ls "$tmp"/tree.deb/*.deb)
 # Only what run-vm.sh uses: the kernel, its config, its modules.
 mkdir "$tmp/kernel"
 mv "$tmp/tree/boot" "$tmp/kernel/boot"
-for m in lib/modules usr/lib/modules; do
-	if [ -d "$tmp/tree/$m" ]; then
-		mkdir -p "$tmp/kernel/lib"
-		mv "$tmp/tree/$m" "$tmp/kernel/lib/modules"
-		break
-	fi
-done
+take_modules "$tmp/tree"
 set -- "$tmp"/kernel/boot/vmlinuz-*
 [ -r "$1" ] || { echo "$me: no boot/vmlinuz-* in $deb" >&2; exit 1; }
 kver=${1##*/vmlinuz-}
 # Ubuntu: the image package holds the kernel only; its modules are in
 # linux-modules-VERSION.
 if [ ! -d "$tmp/kernel/lib/modules/$kver" ] && apt-cache show "linux-modules-$kver" >/dev/null 2>&1; then
-	mkdir "$tmp/mdeb" "$tmp/mtree"
-	(cd "$tmp/mdeb" && run "$tmp/download.log" timeout 600 apt-get download -o APT::Sandbox::User=root "linux-modules-$kver")
-	run "$tmp/extract.log" dpkg-deb -x "$(ls "$tmp"/mdeb/*.deb)" "$tmp/mtree"
-	for m in lib/modules usr/lib/modules; do
-		if [ -d "$tmp/mtree/$m/$kver" ]; then
-			mkdir -p "$tmp/kernel/lib/modules"
-			mv "$tmp/mtree/$m/$kver" "$tmp/kernel/lib/modules/$kver"
-			break
-		fi
-	done
+	fetch "linux-modules-$kver" "$tmp/mtree"
+	take_modules "$tmp/mtree"
 fi
 # modules.dep is made by the package's postinst, which does not run here.
 [ -d "$tmp/kernel/lib/modules/$kver" ] && run "$tmp/depmod.log" depmod -b "$tmp/kernel" "$kver"
