@@ -152,7 +152,9 @@ if [ $ubuntu = 1 ]; then
 	export GNUPGHOME=$tree/key/gnupg # never root's ~/.gnupg
 	curl -fsS -o "$tree/key/Packages.gz" "$mirror/dists/$suite/main/binary-amd64/Packages.gz" ||
 		die "cannot reach $mirror"
-	kdeb=$(zcat "$tree/key/Packages.gz" | awk '$0 == "Package: ubuntu-keyring" { p = 1 } p && /^Filename:/ { print $2; exit }')
+	# (awk reads to the end: an early exit would fail the pipe, and the script)
+	kdeb=$(zcat "$tree/key/Packages.gz" |
+		awk '$0 == "Package: ubuntu-keyring" { p = 1 } p && !f && /^Filename:/ { print $2; f = 1 }')
 	if [ -z "$kdeb" ] || ! curl -fsS -o "$tree/key/k.deb" "$mirror/$kdeb"; then
 		die "cannot fetch ubuntu-keyring"
 	fi
