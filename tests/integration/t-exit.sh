@@ -62,7 +62,7 @@ for sig in HUP TERM; do
 done
 # SIGINT is forwarded to the command (PID 2) only, as SPEC §4 says: the
 # shell (which catches INT) waits for its foreground sleep, then dies of it.
-run_bg sbuser1 -c 'sleep 2; echo not-reached'
+run_bg sbuser1 -c 'env sleep 2; echo not-reached'
 outer=$(wait_for_session)
 sleep 0.3
 kill -INT "$outer"

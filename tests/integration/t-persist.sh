@@ -20,7 +20,7 @@ fresh() { sandbox_fresh 61001; }
 # --- persist off: one sandbox per login, as before ------------------------------------
 persist_policy
 log_mark
-run_as sbuser1 -c 'sleep 300 & echo "$$ $(cat /proc/1/comm) $(hostname)"; echo one >/tmp/mark'
+run_as sbuser1 -c 'env sleep 300 & echo "$$ $(cat /proc/1/comm) $(hostname)"; echo one >/tmp/mark'
 assert_out "persist off: the login is PID 2 under its own sandsh-init" "2 sandsh-init p-sbuser1"
 assert_eq "persist off: its background job ends with it" "" "$(procs -u 61001)"
 run_as sbuser1 -c 'echo "$$ $(ps -o comm | grep -c "^sleep")"; cat /tmp/mark 2>/dev/null || echo no-mark'
@@ -57,7 +57,7 @@ assert_log_lacks "persist with sandbox = false: no sandbox" '^sandbox open'
 # --- the first login makes the sandbox, the next one joins it ---------------------------
 persist_policy 'persist = true;'
 log_mark
-run_as sbuser1 -c 'echo "$$ $(cat /proc/1/comm) $(hostname)"; sleep 300 & echo "$!" >/tmp/bg; echo from-login-1 >/tmp/mark'
+run_as sbuser1 -c 'echo "$$ $(cat /proc/1/comm) $(hostname)"; env sleep 300 & echo "$!" >/tmp/bg; echo from-login-1 >/tmp/mark'
 assert_status "persist: first login: status 0" 0
 assert_out "persist: first login: PID 2 under sandsh-holder, the policy hostname" "2 sandsh-holder p-sbuser1"
 assert_stderr_empty "persist: first login: nothing on stderr"
@@ -134,7 +134,7 @@ assert_sandbox_gone "persist: another user's ended sandbox" 61002
 
 # --- parallel logins see and signal each other -------------------------------------------
 log_mark
-run_bg sbuser1 -c 'sleep 60 & echo $! >/tmp/a.sleep; echo $$ >/tmp/a.pid
+run_bg sbuser1 -c 'env sleep 60 & echo $! >/tmp/a.sleep; echo $$ >/tmp/a.pid
 	i=0; while [ ! -s /tmp/b.pid ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 	b=$(cat /tmp/b.pid); echo "A sees B: $(cat /proc/$b/comm)"
 	kill -TERM $(cat /tmp/b.sleep) && echo "A signalled B"
@@ -143,7 +143,7 @@ for _ in $(seq 100); do
 	[ "$(procs -u 61001 -c sleep | wc -l)" -ge 2 ] && break
 	sleep 0.1
 done
-run_as sbuser1 -c 'sleep 60 & echo $! >/tmp/b.sleep; echo $$ >/tmp/b.pid
+run_as sbuser1 -c 'env sleep 60 & echo $! >/tmp/b.sleep; echo $$ >/tmp/b.pid
 	a=$(cat /tmp/a.pid); echo "B sees A: $(cat /proc/$a/comm)"
 	wait $!; echo "B job: $?"
 	kill -TERM $(cat /tmp/a.sleep) && echo "B signalled A"'
@@ -214,7 +214,7 @@ assert_sandbox_gone "--stop USER" 61001 "$mntns" "$keeper"
 # A sandbox by its id.
 fresh
 log_mark
-run_as sbuser1 -c 'sleep 300 >/dev/null 2>&1 &'
+run_as sbuser1 -c 'env sleep 300 >/dev/null 2>&1 &'
 sid=$(sandbox_open_id)
 keeper=$(keeper_pid "$sid")
 run_root --stop "$sid"
@@ -246,7 +246,7 @@ assert_sandbox_gone "empty sandbox" 61001 "" "$keeper"
 
 # The last job ends: so does the sandbox.
 log_mark
-run_as sbuser1 -c 'sleep 4 >/dev/null 2>&1 &'
+run_as sbuser1 -c 'env sleep 4 >/dev/null 2>&1 &'
 sid=$(sandbox_open_id)
 sleep 1
 assert_eq "the last job still runs: the sandbox lives" "" "$(sandbox_close_status "$sid")"
@@ -257,7 +257,7 @@ assert_sandbox_gone "the last job ended" 61001
 fresh
 persist_policy 'persist = true;' 'linger = 3;'
 log_mark
-run_as sbuser1 -c 'sleep 300 >/dev/null 2>&1 & echo x >/tmp/mark'
+run_as sbuser1 -c 'env sleep 300 >/dev/null 2>&1 & echo x >/tmp/mark'
 sid=$(sandbox_open_id)
 keeper=$(keeper_pid "$sid")
 holder=$(holder_pid 61001)
@@ -285,7 +285,7 @@ assert_eq "linger expired: the runtime directory holds the locks, an empty regis
 fresh
 persist_policy 'persist = true;' 'linger = 4;'
 log_mark
-run_as sbuser1 -c 'sleep 300 >/dev/null 2>&1 &'
+run_as sbuser1 -c 'env sleep 300 >/dev/null 2>&1 &'
 sid=$(sandbox_open_id)
 sleep 2.5
 run_as sbuser1 -c 'true'
@@ -300,7 +300,7 @@ assert_sandbox_gone "linger restarted" 61001
 fresh
 persist_policy 'persist = true;' 'linger = 0;'
 log_mark
-run_as sbuser1 -c 'sleep 300 >/dev/null 2>&1 &'
+run_as sbuser1 -c 'env sleep 300 >/dev/null 2>&1 &'
 sid=$(sandbox_open_id)
 assert_eq "linger = 0: ends at logout, its job with it" "0" "$(sandbox_wait_closed "$sid" 10)"
 assert_sandbox_gone "linger = 0" 61001
@@ -320,7 +320,7 @@ fresh
 persist_policy 'persist = true;' 'timeout = 6;'
 log_mark
 t0=$(date +%s%N)
-run_as sbuser1 -c 'sleep 300 >/dev/null 2>&1 &'
+run_as sbuser1 -c 'env sleep 300 >/dev/null 2>&1 &'
 sid=$(sandbox_open_id)
 while [ $((($(date +%s%N) - t0) / 1000000)) -lt 3000 ]; do sleep 0.1; done
 run_as sbuser1 -c 'echo $$ >/dev/null; sleep 30'
@@ -346,7 +346,7 @@ assert_sandbox_gone "timeout, SIGKILL" 61001
 fresh
 persist_policy 'persist = true;' 'net = "none";'
 log_mark
-run_as sbuser1 -c 'sleep 300 >/dev/null 2>&1 & grep -c : /proc/net/dev'
+run_as sbuser1 -c 'env sleep 300 >/dev/null 2>&1 & grep -c : /proc/net/dev'
 assert_out "net = none: the first login has only lo" "1"
 sid=$(sandbox_open_id)
 persist_policy 'persist = true;' 'net = "host";'
@@ -376,7 +376,7 @@ for lg in 'linger = 0;' ''; do
 	slow="" open=""
 	for i in $(seq 15); do
 		log_mark
-		run_as -t 40 sbuser1 -c 'sleep 300 >/dev/null 2>&1 &'
+		run_as -t 40 sbuser1 -c 'env sleep 300 >/dev/null 2>&1 &'
 		sid=$(sandbox_open_id)
 		[ "$STATUS" = 0 ] && [ "$DURATION_MS" -lt 5000 ] || slow+=" #$i:status=$STATUS,${DURATION_MS}ms,$ERR"
 		[ -n "$lg" ] || procs -u 61001 -c sleep | xargs -r kill -TERM

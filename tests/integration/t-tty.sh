@@ -75,7 +75,7 @@ assert_log_contains "Ctrl-C: the session ended at once, not after the sleep" \
 # child may instead exit with its own status when it sees the terminal
 # vanish first (busybox ash: 2), which says nothing about sandsh.
 feed_hangup() {
-	printf '%s\n' 'sleep 100 & exec sleep 100'
+	printf '%s\n' 'env sleep 100 & exec sleep 100'
 	# Short sleeps: killing this feeder leaves nothing behind for long.
 	for _ in $(seq 300); do sleep 0.1; done
 }

@@ -357,6 +357,10 @@ wait_bg() {
 # procs [-u UID,...] [-c COMM] [-l]: pids of the processes (of this PID
 # namespace) with one of those real uids and/or that exact comm; -l adds
 # the command line. A small pgrep, so procps is not needed.
+# A job a test looks for by name is started as `env sleep N &` in the
+# session: busybox 1.36 (Ubuntu 24.04) runs a plain `sleep` as a NOFORK
+# applet, inside a forked copy of the shell, so no process named sleep
+# (nor one a signal reaches apart from the shell) would exist.
 procs() {
 	local uids="" comm="" long=0 d pid ruid c
 	while [ $# -gt 0 ]; do

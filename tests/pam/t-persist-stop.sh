@@ -54,7 +54,7 @@ bg_su() {
 # there); made again if the keeper wedged on it. Sets BG_PID, LOGIN_ID.
 start_kept_login() {
 	for _ in 1 2 3 4 5; do
-		bg_su kept 'sleep 20; echo kept-finished'
+		bg_su kept 'env sleep 20; echo kept-finished'
 		LOGIN_ID=
 		for _ in $(seq 150); do
 			LOGIN_ID=$(login_ids | head -n 1)

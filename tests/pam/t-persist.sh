@@ -38,7 +38,7 @@ logins_closed() {
 
 # --- persist off: as before -------------------------------------------------------------------
 log_mark
-su_run sbuser1 'sleep 300 >/dev/null 2>&1 & echo $$'
+su_run sbuser1 'env sleep 300 >/dev/null 2>&1 & echo $$'
 assert_out "persist off: su -l's shell is PID 2" "2"
 assert_clean "persist off: su -l's job ends with the session"
 assert_log_lacks "persist off: no sandbox lines" '^sandbox '
@@ -49,7 +49,7 @@ CREDS='id; grep -E "^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):" /proc/self/
 su_run sbuser1 "$CREDS"
 creds_own=$OUT
 log_mark
-su_run sbuser1 'echo "$$ $(hostname) $(cat /proc/1/comm)"; sleep 300 >/dev/null 2>&1 & echo $! >/tmp/job; echo su >/tmp/mark'
+su_run sbuser1 'echo "$$ $(hostname) $(cat /proc/1/comm)"; env sleep 300 >/dev/null 2>&1 & echo $! >/tmp/job; echo su >/tmp/mark'
 assert_eq "persist: su -l: status 0, PID 2 under sandsh-holder, the policy hostname" \
 	"0|2 pam-sbuser1 sandsh-holder" "$STATUS|$OUT"
 sid=$(sandbox_open_id)
@@ -114,7 +114,7 @@ logins_closed "persist: login(1)"
 
 # --- parallel logins: su and sandsh see and signal each other ------------------------------------
 log_mark
-run_bg sbuser1 -c 'sleep 60 & echo $! >/tmp/s.job; echo $$ >/tmp/s.pid; wait $!; echo "shell job: $?"'
+run_bg sbuser1 -c 'env sleep 60 & echo $! >/tmp/s.job; echo $$ >/tmp/s.pid; wait $!; echo "shell job: $?"'
 for _ in $(seq 100); do [ "$(procs -u 61001 -c sleep | wc -l)" -ge 2 ] && break; sleep 0.1; done
 su_run sbuser1 'p=$(cat /tmp/s.pid); echo "su sees $(cat /proc/$p/comm)"; kill -TERM $(cat /tmp/s.job) && echo signalled'
 assert_eq "parallel: su -l sees the shell login's \$\$ and signals its job" "0|su sees sh
@@ -156,7 +156,7 @@ assert_sandbox_gone "--stop of the sandbox made by su" 61001 "$mntns" "$keeper"
 fresh
 
 log_mark
-su_run sbuser1 'sleep 300 >/dev/null 2>&1 &'
+su_run sbuser1 'env sleep 300 >/dev/null 2>&1 &'
 sid=$(sandbox_open_id)
 keeper=$(keeper_pid "$sid")
 holder=$(holder_pid 61001)
@@ -188,7 +188,7 @@ SSHD_SYSLOG=1 SSHD_USE_PAM=yes sshd_start
 persist_pam_policy 'linger = 3;'
 fresh
 log_mark
-ssh_run sbuser1 'echo "$(hostname) $(cat /proc/1/comm)"; sleep 300 >/dev/null 2>&1 & echo ssh >/tmp/mark'
+ssh_run sbuser1 'echo "$(hostname) $(cat /proc/1/comm)"; env sleep 300 >/dev/null 2>&1 & echo ssh >/tmp/mark'
 assert_eq "sshd: ssh CMD makes the sandbox" "0|pam-sbuser1 sandsh-holder" "$STATUS|$OUT"
 sid=$(sandbox_open_id)
 assert_log_contains "sshd: session open via=pam, service sshd, names the sandbox" \
@@ -207,7 +207,7 @@ assert_sandbox_gone "sshd" 61001
 fresh
 persist_pam_policy
 log_mark
-su_run sbuser1 'sleep 300 >/dev/null 2>&1 &
+su_run sbuser1 'env sleep 300 >/dev/null 2>&1 &
 	for d in /tmp /dev/shm; do
 		ln -s /etc $d/.X11-unix; ln -s /proc/1/root $d/.ICE-unix; ln -s / $d/tmux-61001
 		busybox mkfifo $d/.font-unix $d/sandsh $d/.sandsh $d/ssh-agent $d/krb5cc_61001 $d/.profile $d/sem.sandsh

@@ -141,7 +141,7 @@ if screen_has '\$$' 10; then
 	else
 		fail "ssh -tt: inside, with a terminal of the sandbox's devpts" "$(tmx capture-pane -p -t pamt)"
 	fi
-	tmx send-keys -t pamt 'sleep 300 & sleep 301 & echo "JOBS=$!"' Enter
+	tmx send-keys -t pamt 'env sleep 300 & env sleep 301 & echo "JOBS=$!"' Enter
 	screen_has '^JOBS=[0-9]+' 5
 	assert_eq "ssh -tt: one session leaf while connected" "1" "$(session_cgroups | xargs -rn1 basename | sort -u | wc -l)"
 	assert_eq "ssh -tt: the registry lists it" "1" "$(registry_entries | wc -w)"
@@ -167,7 +167,7 @@ log_mark
 tmx -f /dev/null new-session -d -s pamt -x 120 -y 30 \
 	"env -i PATH=/usr/bin:/bin TERM=xterm timeout -k 5 60 ssh ${SSH_OPTS[*]} -p $SSHD_PORT -tt -l sbuser1 127.0.0.1"
 if screen_has '\$$' 10; then
-	tmx send-keys -t pamt 'sleep 300 & echo "STARTED"' Enter
+	tmx send-keys -t pamt 'env sleep 300 & echo "STARTED"' Enter
 	screen_has '^STARTED' 5
 	client=$(procs -c ssh | head -n 1)
 	[ -n "$client" ] && kill -KILL "$client"

@@ -205,7 +205,7 @@ assert_sandbox_gone "after the race" 61001
 # --- everything killed from inside while logins join (PID 1 ignores it) --------------------
 fresh
 log_mark
-run_as sbuser1 -c 'sleep 300 >/dev/null 2>&1 &'
+run_as sbuser1 -c 'env sleep 300 >/dev/null 2>&1 &'
 sid=$(sandbox_open_id)
 keeper=$(keeper_pid "$sid")
 holder=$(holder_pid 61001)
@@ -238,7 +238,7 @@ for how in stop timeout; do
 	fresh
 	if [ $how = timeout ]; then persist_policy 'timeout = 6;'; else persist_policy; fi
 	log_mark
-	run_as sbuser1 -c 'sleep 300 >/dev/null 2>&1 &'
+	run_as sbuser1 -c 'env sleep 300 >/dev/null 2>&1 &'
 	sid=$(sandbox_open_id)
 	holder=$(holder_pid 61001)
 	err=$(as_user_outside /bin/busybox kill -STOP "$holder" 2>&1)
@@ -295,7 +295,7 @@ rm -f "$T_ROOTFS/bin/join-tracer"
 fresh
 persist_policy
 log_mark
-run_as sbuser1 -c 'sleep 300 >/dev/null 2>&1 &
+run_as sbuser1 -c 'env sleep 300 >/dev/null 2>&1 &
 	for d in /tmp /dev/shm; do
 		ln -s /etc $d/.X11-unix; ln -s /proc/1/root $d/.ICE-unix; ln -s / $d/tmux-61001
 		busybox mkfifo $d/.font-unix $d/sandsh $d/.sandsh $d/ssh-agent $d/krb5cc_61001 $d/.profile $d/sem.sandsh
@@ -324,7 +324,7 @@ fresh
 if pcg=$(pids_cg 61001); then
 	persist_policy 'pids_max = 12;'
 	log_mark
-	run_as sbuser1 -c 'sleep 300 >/dev/null 2>&1 &'
+	run_as sbuser1 -c 'env sleep 300 >/dev/null 2>&1 &'
 	sid=$(sandbox_open_id)
 	keeper=$(keeper_pid "$sid")
 	# PID 1 and a job (2), this login (1) and 9 more jobs: 12 of 12.
@@ -392,7 +392,7 @@ join100() {
 
 persist_policy 'pids_max = 512;'
 log_mark
-run_as sbuser1 -c 'sleep 300 >/dev/null 2>&1 &'
+run_as sbuser1 -c 'env sleep 300 >/dev/null 2>&1 &'
 sid=$(sandbox_open_id)
 keeper=$(keeper_pid "$sid")
 log_mark
@@ -419,7 +419,7 @@ assert_eq "100 concurrent joins: the registry is empty" "" "$(ls -A /run/sandsh/
 fresh
 persist_policy 'pids_max = 512;' 'max_sessions = 10;'
 log_mark
-run_as sbuser1 -c 'sleep 300 >/dev/null 2>&1 &'
+run_as sbuser1 -c 'env sleep 300 >/dev/null 2>&1 &'
 sid=$(sandbox_open_id)
 keeper=$(keeper_pid "$sid")
 # Each login stays until the first refusal (or 30 s), so more than 10

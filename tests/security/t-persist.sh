@@ -110,7 +110,7 @@ fi
 # check is about the policy alone.
 for _ in 1 2 3 4 5; do
 	write_std_policy 'persist = true;' 'linger = 0;' 'net = "host";' 'pids_max = 64;'
-	(RUN_TAG=bg- persist_run -- -c 'sleep 15') &
+	(RUN_TAG=bg- persist_run -- -c 'env sleep 15') &
 	bg=$!
 	for i in $(seq 50); do
 		k=$(keeper_pid)
