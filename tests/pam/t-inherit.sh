@@ -73,15 +73,20 @@ INHERIT_HOLD su-user
 su_hold -u 61003 -i "$T_WORK/su-pw" -l sbuser1 -c "$INHERIT_PROBE"
 assert_status "su -l by an unsandboxed user with the password (the reproduction): status" 0
 assert_inherit "su -l by an unsandboxed user" "$OUT" /home/sbuser1 su-user
+# su_by_sbadmin SCRIPT: bash -c SCRIPT as sbadmin (61003), with the
+# password on stdin for the su -l it runs; sets STATUS, OUT, ERR.
+su_by_sbadmin() {
+	{
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin timeout -k 5 "$PAM_RUN_TIMEOUT" \
+			setpriv --reuid=61003 --regid=61003 --init-groups -- bash -c "$1" \
+			<"$T_WORK/su-pw" >"$T_WORK/su-out" 2>"$T_WORK/su-err"
+		STATUS=$?
+	} 2>/dev/null
+	OUT=$(cat "$T_WORK/su-out")
+	ERR=$(cat "$T_WORK/su-err")
+}
 # The exact command of the issue: a directory fd 9 of / and a read through it.
-{
-	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin timeout -k 5 "$PAM_RUN_TIMEOUT" \
-		setpriv --reuid=61003 --regid=61003 --init-groups -- \
-		bash -c "cd $INHERIT_CWD; exec 9</; su -l sbuser1 -c 'ls /proc/self/fd | tr \"\\n\" \" \"; cat /proc/self/fd/9$INHERIT_MARKER'" \
-		<"$T_WORK/su-pw" >"$T_WORK/su-out" 2>"$T_WORK/su-err"
-	STATUS=$?
-} 2>/dev/null
-OUT=$(cat "$T_WORK/su-out")
+su_by_sbadmin "cd $INHERIT_CWD; exec 9</; su -l sbuser1 -c 'ls /proc/self/fd | tr \"\\n\" \" \"; cat /proc/self/fd/9$INHERIT_MARKER'"
 assert_eq "the issue's command: fds 0-2 and ls's own; the host file unreachable through fd 9" \
 	"0 1 2 3 " "$OUT"
 # The caller's resource limits, umask and signal state (SECURITY 2): su is
@@ -89,15 +94,7 @@ assert_eq "the issue's command: fds 0-2 and ls's own; the host file unreachable 
 # started by root). With few descriptors, umask 0777 and the usual signals
 # ignored, the session is placed inside (PID 1 the holder), or refused
 # with one line; nothing is left either way (assert_clean below).
-{
-	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin timeout -k 5 "$PAM_RUN_TIMEOUT" \
-		setpriv --reuid=61003 --regid=61003 --init-groups -- \
-		bash -c "ulimit -n 32; umask 0777; trap '' TERM HUP INT QUIT; cd /; su -l sbuser1 -c 'cat /proc/1/comm'" \
-		<"$T_WORK/su-pw" >"$T_WORK/su-out" 2>"$T_WORK/su-err"
-	STATUS=$?
-} 2>/dev/null
-OUT=$(cat "$T_WORK/su-out")
-ERR=$(cat "$T_WORK/su-err")
+su_by_sbadmin "ulimit -n 32; umask 0777; trap '' TERM HUP INT QUIT; cd /; su -l sbuser1 -c 'cat /proc/1/comm'"
 d="su: hostile limits, umask 0777 and ignored signals: placed inside, or refused with one line"
 if [ "$STATUS" = 0 ] && [ "$OUT" = sandsh-holder ]; then
 	pass "$d"
