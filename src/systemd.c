@@ -309,31 +309,46 @@ static sd_bus_message *method(struct sandsh_cgroup *cg, const char *member)
 
 /* The policy's limits as properties: TasksMax, MemoryMax, CPUQuota. A
  * limit the policy does not set is infinity, so an earlier one goes. */
-static int append_limits(sd_bus_message *m, const struct sandsh_policy *p)
+static void limits_of(const struct sandsh_policy *p, uint64_t lim[3])
 {
-	uint64_t mem = p->memory_max >= 0 ? (uint64_t)p->memory_max : UINT64_MAX;
-	uint64_t cpu = p->cpu_max_pct >= 0 ? (uint64_t)p->cpu_max_pct * 10000 : UINT64_MAX;
+	lim[0] = (uint64_t)p->pids_max;
+	lim[1] = p->memory_max >= 0 ? (uint64_t)p->memory_max : UINT64_MAX;
+	lim[2] = p->cpu_max_pct >= 0 ? (uint64_t)p->cpu_max_pct * 10000 : UINT64_MAX;
+}
 
-	if (sd.append(m, "(sv)", "TasksMax", "t", (uint64_t)p->pids_max) < 0 ||
-	    sd.append(m, "(sv)", "MemoryMax", "t", mem) < 0 ||
-	    sd.append(m, "(sv)", "CPUQuotaPerSecUSec", "t", cpu) < 0)
+static int append_limits(sd_bus_message *m, const uint64_t lim[3])
+{
+	if (sd.append(m, "(sv)", "TasksMax", "t", lim[0]) < 0 ||
+	    sd.append(m, "(sv)", "MemoryMax", "t", lim[1]) < 0 ||
+	    sd.append(m, "(sv)", "CPUQuotaPerSecUSec", "t", lim[2]) < 0)
 		return -1;
 	return 0;
 }
 
-/* The user's slice with the policy's limits: made, or updated when another
- * session of the user made it already. */
-static int user_slice(struct sandsh_cgroup *cg, const struct sandsh_policy *p, struct sandsh_err *e)
+/* The slice's properties (a(sv) is open): its description and limits. */
+static int append_slice(struct sandsh_cgroup *cg, sd_bus_message *m)
+{
+	char desc[128];
+
+	snprintf(desc, sizeof(desc), "sandsh sandboxes of uid %u", (unsigned)cg->uid);
+	return sd.append(m, "(sv)", "Description", "s", desc) < 0 ||
+			       append_limits(m, cg->slice_lim) < 0
+		       ? -1
+		       : 0;
+}
+
+static int slice_limits(struct sandsh_cgroup *cg, struct sandsh_err *e);
+
+/* The user's slice with the policy's limits, on its own: made, or updated
+ * when it is there already. */
+static int user_slice(struct sandsh_cgroup *cg, struct sandsh_err *e)
 {
 	sd_bus_message *m = method(cg, "StartTransientUnit");
 	bool exists = false;
-	char desc[128];
 	int rc;
 
-	snprintf(desc, sizeof(desc), "sandsh sandboxes of uid %u", (unsigned)cg->uid);
 	if (!m || sd.append(m, "ss", cg->slice, "fail") < 0 ||
-	    sd.open_container(m, 'a', "(sv)") < 0 ||
-	    sd.append(m, "(sv)", "Description", "s", desc) < 0 || append_limits(m, p) < 0 ||
+	    sd.open_container(m, 'a', "(sv)") < 0 || append_slice(cg, m) < 0 ||
 	    sd.close_container(m) < 0 || sd.append(m, "a(sa(sv))", 0) < 0) {
 		if (m)
 			sd.msg_unref(m);
@@ -343,10 +358,17 @@ static int user_slice(struct sandsh_cgroup *cg, const struct sandsh_policy *p, s
 	sd.msg_unref(m);
 	if (rc < 0 || !exists)
 		return rc;
+	return slice_limits(cg, e);
+}
+
+/* Sets the limits of the user's existing slice (another session made it). */
+static int slice_limits(struct sandsh_cgroup *cg, struct sandsh_err *e)
+{
 	/* Runtime only: nothing is written that outlives the slice. */
-	m = method(cg, "SetUnitProperties");
+	sd_bus_message *m = method(cg, "SetUnitProperties");
+
 	if (!m || sd.append(m, "sb", cg->slice, 1) < 0 || sd.open_container(m, 'a', "(sv)") < 0 ||
-	    append_limits(m, p) < 0 || sd.close_container(m) < 0) {
+	    append_limits(m, cg->slice_lim) < 0 || sd.close_container(m) < 0) {
 		if (m)
 			sd.msg_unref(m);
 		return sandsh_err_set(e, ENOMEM, "systemd: set limits of %s", cg->slice);
@@ -413,7 +435,15 @@ int sandsh_systemd_prepare(struct sandsh_cgroup *cg, const struct sandsh_setting
 		snprintf(e->log, sizeof(e->log), "max_sessions reached (%ld active)", active);
 		return -1;
 	}
-	return user_slice(cg, p, e);
+	limits_of(p, cg->slice_lim);
+	/* Under the user's lock no session of ours makes or stops the slice.
+	 * Its cgroup there: another session made it, only the limits are
+	 * set. Not there: place() starts it with the scope, as an auxiliary
+	 * unit of the same call, one systemd job instead of two. */
+	if (faccessat(cg->mount_fd[0], cg->user_rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return slice_limits(cg, e);
+	cg->slice_aux = true;
+	return 0;
 }
 
 /* The unit a process is in, from its cgroup path (the last component). */
@@ -450,21 +480,13 @@ static bool in_unit(pid_t pid, const char *unit)
 	return ok;
 }
 
-int sandsh_systemd_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, struct sandsh_err *e)
+/* StartTransientUnit of the session's scope (with the user's slice as an
+ * auxiliary unit when aux), or NULL. */
+static sd_bus_message *scope_call(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, bool aux)
 {
 	sd_bus_message *m = method(cg, "StartTransientUnit");
 	char desc[160];
-	int rc = -1;
 
-	if (caller > 0) {
-		cg->caller = caller;
-		cg->origin[0] = unit_of(caller);
-		if (!cg->origin[0]) {
-			sandsh_err_set(e, 0, "systemd: cannot tell which unit process %d is in",
-				       (int)caller);
-			goto out;
-		}
-	}
 	snprintf(desc, sizeof(desc), "sandsh session %.16s of uid %u", cg->unit + 7,
 		 (unsigned)cg->uid);
 	if (!m || sd.append(m, "ss", cg->unit, "fail") < 0 ||
@@ -481,12 +503,63 @@ int sandsh_systemd_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, stru
 	    (cg->delegate && sd.append(m, "(sv)", "Delegate", "b", 1) < 0) ||
 	    (caller > 0 ? sd.append(m, "(sv)", "PIDs", "au", 2, (uint32_t)pid, (uint32_t)caller)
 			: sd.append(m, "(sv)", "PIDs", "au", 1, (uint32_t)pid)) < 0 ||
-	    sd.close_container(m) < 0 || sd.append(m, "a(sa(sv))", 0) < 0) {
+	    sd.close_container(m) < 0)
+		goto fail;
+	if (!aux) {
+		if (sd.append(m, "a(sa(sv))", 0) < 0)
+			goto fail;
+		return m;
+	}
+	if (sd.open_container(m, 'a', "(sa(sv))") < 0 || sd.open_container(m, 'r', "sa(sv)") < 0 ||
+	    sd.append(m, "s", cg->slice) < 0 || sd.open_container(m, 'a', "(sv)") < 0 ||
+	    append_slice(cg, m) < 0 || sd.close_container(m) < 0 || sd.close_container(m) < 0 ||
+	    sd.close_container(m) < 0)
+		goto fail;
+	return m;
+fail:
+	if (m)
+		sd.msg_unref(m);
+	return NULL;
+}
+
+int sandsh_systemd_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, struct sandsh_err *e)
+{
+	sd_bus_message *m = NULL;
+	bool exists = false;
+	int rc = -1;
+
+	if (caller > 0) {
+		cg->caller = caller;
+		cg->origin[0] = unit_of(caller);
+		if (!cg->origin[0]) {
+			sandsh_err_set(e, 0, "systemd: cannot tell which unit process %d is in",
+				       (int)caller);
+			goto out;
+		}
+	}
+	m = scope_call(cg, pid, caller, cg->slice_aux);
+	if (!m) {
 		sandsh_err_set(e, ENOMEM, "systemd: start %s", cg->unit);
 		goto out;
 	}
-	if (call_job(cg, m, cg->unit, NULL, e) < 0)
+	if (call_job(cg, m, cg->unit, cg->slice_aux ? &exists : NULL, e) < 0)
 		goto out;
+	if (exists) {
+		/* The slice's unit is loaded after all (stopped a moment ago
+		 * and not yet collected, or its cgroup not made): the slice on
+		 * its own, then the scope. */
+		sd.msg_unref(m);
+		m = NULL;
+		if (user_slice(cg, e) < 0)
+			goto out;
+		m = scope_call(cg, pid, caller, false);
+		if (!m) {
+			sandsh_err_set(e, ENOMEM, "systemd: start %s", cg->unit);
+			goto out;
+		}
+		if (call_job(cg, m, cg->unit, NULL, e) < 0)
+			goto out;
+	}
 	cg->started = true;
 	/* The job is done when the processes are in; trust, but verify. */
 	if (!in_unit(pid, cg->unit) || (caller > 0 && !in_unit(caller, cg->unit))) {

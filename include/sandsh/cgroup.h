@@ -6,6 +6,7 @@
 #define SANDSH_CGROUP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -43,6 +44,8 @@ struct sandsh_cgroup {
 	bool started;                  /* the scope was started */
 	bool delegate;                 /* Delegate=yes: logins join it later (persist) */
 	char *slice;                   /* the user's slice unit */
+	bool slice_aux;                /* prepare() found no slice: place() starts it */
+	uint64_t slice_lim[3];         /* its TasksMax, MemoryMax, CPUQuotaPerSecUSec */
 	char *unit;                    /* the session's scope unit */
 	void *bus;                     /* sd_bus connection */
 	uid_t uid;
