@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -446,27 +447,38 @@ int sandsh_systemd_prepare(struct sandsh_cgroup *cg, const struct sandsh_setting
 	return 0;
 }
 
-/* The unit a process is in, from its cgroup path (the last component). */
-static char *unit_of(pid_t pid)
+/* The cgroup of pid (v2: "0::PATH"), PATH into buf; false if unknown. */
+static bool cgroup_of(pid_t pid, char *buf, size_t len)
 {
-	char path[64], buf[4096], *nl, *slash;
+	char path[64], *nl;
 	int fd;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return NULL;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return false;
+	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
-		return NULL;
+		return false;
 	buf[n] = '\0';
 	if (strncmp(buf, "0::/", 4))
-		return NULL;
+		return false;
 	nl = strchr(buf, '\n');
 	if (nl)
 		*nl = '\0';
+	memmove(buf, buf + 3, strlen(buf + 3) + 1);
+	return true;
+}
+
+/* The unit a process is in, from its cgroup path (the last component). */
+static char *unit_of(pid_t pid)
+{
+	char buf[4096], *slash;
+
+	if (!cgroup_of(pid, buf, sizeof(buf)))
+		return NULL;
 	slash = strrchr(buf, '/');
 	return slash && slash[1] ? strdup(slash + 1) : NULL;
 }
@@ -609,10 +621,67 @@ int sandsh_systemd_attach(struct sandsh_cgroup *cg, pid_t pid, bool caller, stru
 	return 0;
 }
 
+/* StopUnit of the user's slice on cg->bus, its job waited for. */
+static void stop_slice_on(struct sandsh_cgroup *cg)
+{
+	struct sandsh_err ignored = { 0 };
+	sd_bus_message *m = method(cg, "StopUnit");
+
+	if (m && sd.append(m, "ss", cg->slice, "fail") >= 0)
+		call_job(cg, m, cg->slice, NULL, &ignored);
+	if (m)
+		sd.msg_unref(m);
+}
+
+/* Stops the user's slice, now unused. Its job is waited for with the user
+ * lock held (a starting session must not find the slice stopping), but
+ * not by the session's own process: the caller (sshd, a script waiting
+ * for the exit) would wait a systemd job longer for nothing. A child of
+ * its own does it: root through and through (the user cannot signal it),
+ * a session of its own (no hangup reaches it), no signal blocked, nothing
+ * of the session's descriptors but the lock, a connection of its own
+ * (sd-bus refuses one made before fork); bounded by JOB_WAIT_S. If it is
+ * not done, the next session finds the slice there and sets its limits,
+ * as for a live one. */
+static void stop_slice(struct sandsh_cgroup *cg)
+{
+	struct sandsh_err ignored = { 0 };
+	char self[4096];
+	size_t n = strlen(cg->user_rel);
+	sigset_t none;
+	pid_t pid;
+	int null;
+
+	/* A process in the slice (a persistent sandbox's keeper lives in its
+	 * scope) would be stopped with it: it stops the slice itself, as
+	 * nobody waits for it. */
+	if (!cgroup_of(getpid(), self, sizeof(self)) ||
+	    (!strncmp(self + 1, cg->user_rel, n) && (self[n + 1] == '/' || !self[n + 1]))) {
+		stop_slice_on(cg);
+		return;
+	}
+	pid = fork();
+	if (pid < 0)
+		stop_slice_on(cg);
+	if (pid != 0)
+		return;
+	sigemptyset(&none);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || dup3(null, 0, 0) < 0 || dup3(null, 1, 0) < 0 || dup3(null, 2, 0) < 0 ||
+	    (cg->lock_fd != 3 && dup3(cg->lock_fd, 3, O_CLOEXEC) < 0) ||
+	    close_range(4, ~0U, 0) < 0 || setsid() < 0 || setresgid(0, 0, 0) < 0 ||
+	    setresuid(0, 0, 0) < 0 || sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		_exit(1);
+	cg->lock_fd = 3;
+	cg->bus = NULL; /* the parent's; its socket is closed here */
+	if (connect_bus(cg, &ignored) == 0)
+		stop_slice_on(cg);
+	_exit(0);
+}
+
 void sandsh_systemd_release(struct sandsh_cgroup *cg)
 {
 	struct sandsh_err ignored = { 0 };
-	sd_bus_message *m;
 
 	if (!cg->bus)
 		return;
@@ -630,13 +699,8 @@ void sandsh_systemd_release(struct sandsh_cgroup *cg)
 	 * a persistent sandbox leaves that to the sandbox's keeper. */
 	if (!cg->joined && cg->slice &&
 	    (cg->lock_fd >= 0 || sandsh_cgroup_lock(cg, &ignored) == 0)) {
-		if (count_scopes(cg) == 0) {
-			m = method(cg, "StopUnit");
-			if (m && sd.append(m, "ss", cg->slice, "fail") >= 0)
-				call_job(cg, m, cg->slice, NULL, &ignored);
-			if (m)
-				sd.msg_unref(m);
-		}
+		if (count_scopes(cg) == 0)
+			stop_slice(cg);
 		sandsh_cgroup_unlock(cg);
 	}
 	sd.close_unref(cg->bus);
