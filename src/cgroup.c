@@ -20,6 +20,7 @@
 #include "cgroup-internal.h"
 #include "sandsh/cgroup.h"
 #include "sandsh/fs.h"
+#include "sandsh/prof.h"
 
 #define CFS_PERIOD 100000
 
@@ -452,10 +453,12 @@ int sandsh_cgroup_prepare(struct sandsh_cgroup *cg, int run_fd, const struct san
 
 	if (sandsh_cgroup_detect(cg, p->cpu_max_pct >= 0, p->memory_max >= 0, e) < 0)
 		return -1;
+	SANDSH_PROF("cg-detected");
 	if (check_self(cg, e) < 0) {
 		sandsh_cgroup_free(cg);
 		return -1;
 	}
+	SANDSH_PROF("cg-self-checked");
 	cg->uid = uid;
 	cg->run_fd = fcntl(run_fd, F_DUPFD_CLOEXEC, 3);
 	if (cg->run_fd < 0) {
@@ -478,7 +481,9 @@ int sandsh_cgroup_prepare(struct sandsh_cgroup *cg, int run_fd, const struct san
 			 p->memory_max >= 0 ? " +memory" : "");
 	if (sandsh_cgroup_lock(cg, e) < 0)
 		goto fail;
+	SANDSH_PROF("cg-locked");
 	active = collect(cg);
+	SANDSH_PROF("cg-collected");
 	if (p->max_sessions > 0 && active >= p->max_sessions) {
 		sandsh_err_deny(e, "session refused: too many sessions (max_sessions %ld)",
 				p->max_sessions);
@@ -493,6 +498,7 @@ int sandsh_cgroup_prepare(struct sandsh_cgroup *cg, int run_fd, const struct san
 		    make_path(cg, c, cg->leaf_rel, NULL, e) < 0)
 			goto fail_release;
 	}
+	SANDSH_PROF("cg-made");
 	if (set_limits(cg, p, e) < 0)
 		goto fail_release;
 	if (cg->version == 2) {

@@ -105,8 +105,10 @@ int sandsh_session_load(struct sandsh_session *s, const struct sandsh_request *r
 		return SANDSH_DECIDE_PASS;
 	if (sandsh_ident_short_hostname(host, sizeof(host)) < 0)
 		snprintf(host, sizeof(host), "localhost");
+	SANDSH_PROF("hostname");
 	if (sandsh_policy_load(POLICY_PATH, &s->pf, &d) < 0 ||
-	    sandsh_policy_resolve(s->pf, &s->user, host, &s->p, &d) < 0) {
+	    (SANDSH_PROF("policy-parsed"),
+	     sandsh_policy_resolve(s->pf, &s->user, host, &s->p, &d)) < 0) {
 		sandsh_log_policy_error(s->user.name, (unsigned)s->user.uid, &d);
 		sandsh_diags_free(&d);
 		return sandsh_err_set(e, 0,
@@ -114,6 +116,7 @@ int sandsh_session_load(struct sandsh_session *s, const struct sandsh_request *r
 	}
 	sandsh_diags_free(&d);
 	s->have_policy = true;
+	SANDSH_PROF("policy-resolved");
 	sandsh_log_open(sandsh_policy_settings(s->pf)->log_facility);
 	if (s->user.uid == 0 && !sandsh_policy_settings(s->pf)->allow_root) {
 		sandsh_err_deny(e, "session refused: root is not allowed");
@@ -729,6 +732,7 @@ closed:
 		sandsh_log(LOG_NOTICE, "session close id=%s user=%s status=%d duration_ms=%ld",
 			   s->id, s->user.name, status >= 0 ? status : SANDSH_EXIT_FAILURE,
 			   sandsh_elapsed_ms(&t0));
+	SANDSH_PROF("close-logged");
 out:
 	sandsh_cgroup_release(&cg); /* idempotent; also after a failed prepare */
 	if (e->status == SANDSH_EXIT_FAILURE || e->status == SANDSH_EXIT_DENIED)

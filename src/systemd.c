@@ -23,6 +23,7 @@
 
 #include "cgroup-internal.h"
 #include "sandsh/cgroup.h"
+#include "sandsh/prof.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -427,7 +428,10 @@ int sandsh_systemd_prepare(struct sandsh_cgroup *cg, const struct sandsh_setting
 		cg->leaf_rel = NULL;
 		return sandsh_err_set(e, ENOMEM, "systemd: unit names");
 	}
-	if (connect_bus(cg, e) < 0 || sandsh_cgroup_lock(cg, e) < 0)
+	if (connect_bus(cg, e) < 0)
+		return -1;
+	SANDSH_PROF("bus-connected");
+	if (sandsh_cgroup_lock(cg, e) < 0)
 		return -1;
 	active = count_scopes(cg);
 	if (p->max_sessions > 0 && active >= p->max_sessions) {
