@@ -340,28 +340,38 @@ int sandsh_ident_wire_decode(const char *buf, size_t len, struct sandsh_user *u,
 	return rc;
 }
 
-static int lookup_isolated(uid_t uid, const char *name, struct sandsh_user *u, struct sandsh_err *e)
+int sandsh_ident_start(uid_t uid, const char *name, struct sandsh_ident_job *j,
+		       struct sandsh_err *e)
 {
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int p[2], ws = -1, rc;
-	pid_t pid;
+	int p[2];
 
-	memset(u, 0, sizeof(*u));
+	j->pid = -1;
+	j->fd = -1;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return sandsh_err_set(e, errno, "user lookup: pipe");
-	pid = fork();
-	if (pid < 0) {
+	j->pid = fork();
+	if (j->pid < 0) {
 		close(p[0]);
 		close(p[1]);
 		return sandsh_err_set(e, errno, "user lookup: fork");
 	}
-	if (pid == 0) {
+	if (j->pid == 0) {
 		close(p[0]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		helper(p[1], uid, name);
 	}
 	close(p[1]);
+	j->fd = p[0];
+	return 0;
+}
+
+int sandsh_ident_finish(struct sandsh_ident_job *j, struct sandsh_user *u, struct sandsh_err *e)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int ws = -1, rc;
+
+	memset(u, 0, sizeof(*u));
 	for (;;) {
 		ssize_t n;
 		if (len == cap) {
@@ -371,7 +381,7 @@ static int lookup_isolated(uid_t uid, const char *name, struct sandsh_user *u, s
 			buf = nb;
 			cap = cap ? cap * 2 : 8192;
 		}
-		n = read(p[0], buf + len, cap - len);
+		n = read(j->fd, buf + len, cap - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -381,9 +391,11 @@ static int lookup_isolated(uid_t uid, const char *name, struct sandsh_user *u, s
 		}
 		len += (size_t)n;
 	}
-	close(p[0]);
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+	close(j->fd);
+	j->fd = -1;
+	while (waitpid(j->pid, &ws, 0) < 0 && errno == EINTR)
 		;
+	j->pid = -1;
 	rc = cap == 0 && WIFEXITED(ws) && WEXITSTATUS(ws) == 0
 		     ? sandsh_ident_wire_decode(buf, len, u, e)
 		     : -1;
@@ -397,6 +409,16 @@ static int lookup_isolated(uid_t uid, const char *name, struct sandsh_user *u, s
 		return sandsh_err_set(e, 0, "user lookup: failed (the lookup process)");
 	}
 	return 0;
+}
+
+static int lookup_isolated(uid_t uid, const char *name, struct sandsh_user *u, struct sandsh_err *e)
+{
+	struct sandsh_ident_job j;
+
+	memset(u, 0, sizeof(*u));
+	if (sandsh_ident_start(uid, name, &j, e) < 0)
+		return -1;
+	return sandsh_ident_finish(&j, u, e);
 }
 
 int sandsh_ident_from_uid(uid_t uid, struct sandsh_user *u, struct sandsh_err *e)

@@ -69,6 +69,7 @@ int sandsh_session_load(struct sandsh_session *s, const struct sandsh_request *r
 			struct sandsh_err *e)
 {
 	struct sandsh_diags d = { 0 };
+	struct sandsh_ident_job job;
 	char host[256];
 	int rc;
 
@@ -77,8 +78,15 @@ int sandsh_session_load(struct sandsh_session *s, const struct sandsh_request *r
 	sandsh_log_open(LOG_AUTHPRIV);
 	/* The identity is NSS's: the shell's real uid, or PAM_USER as a name
 	 * to look up, never the environment. */
-	rc = r->name ? sandsh_ident_from_name(r->name, &s->user, e)
-		     : sandsh_ident_from_uid(r->uid, &s->user, e);
+	rc = sandsh_ident_start(r->name ? 0 : r->uid, r->name, &job, e);
+	if (rc == 0) {
+		/* Meanwhile, on a systemd host, the connection for this
+		 * process's placement (the shell's; PAM's supervisor is forked
+		 * later and makes its own, so none is made in the caller). */
+		if (r->via == SANDSH_VIA_SHELL)
+			sandsh_cgroup_preconnect();
+		rc = sandsh_ident_finish(&job, &s->user, e);
+	}
 	if (rc < 0) {
 		s->unknown_user = true;
 		if (r->via == SANDSH_VIA_SHELL)

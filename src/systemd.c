@@ -175,7 +175,14 @@ static int names(struct sandsh_cgroup *cg, const char *parent, struct sandsh_err
 	return 0;
 }
 
-static int connect_bus(struct sandsh_cgroup *cg, struct sandsh_err *e)
+/* A connection made ahead of the placement (sandsh_cgroup_preconnect) and
+ * the process that made it: sd-bus refuses a connection across a fork. */
+static struct {
+	sd_bus *bus;
+	pid_t pid;
+} pre;
+
+static int new_bus(sd_bus **out, struct sandsh_err *e)
 {
 	sd_bus *bus = NULL;
 	int r;
@@ -197,8 +204,32 @@ static int connect_bus(struct sandsh_cgroup *cg, struct sandsh_err *e)
 	}
 	if (r < 0)
 		return sandsh_err_set(e, -r, "systemd: cannot reach the service manager");
+	*out = bus;
+	return 0;
+}
+
+static int connect_bus(struct sandsh_cgroup *cg, struct sandsh_err *e)
+{
+	sd_bus *bus = pre.bus;
+
+	pre.bus = NULL;
+	/* A forked child leaves its parent's connection alone. */
+	if (!bus || pre.pid != getpid()) {
+		bus = NULL;
+		if (new_bus(&bus, e) < 0)
+			return -1;
+	}
 	cg->bus = bus;
 	return 0;
+}
+
+void sandsh_cgroup_preconnect(void)
+{
+	struct sandsh_err ignored = { 0 };
+
+	/* A failure here is found again, and reported, by the placement. */
+	if (!pre.bus && sandsh_systemd_booted() && new_bus(&pre.bus, &ignored) == 0)
+		pre.pid = getpid();
 }
 
 struct job_wait {

@@ -111,4 +111,10 @@ void sandsh_cgroup_free(struct sandsh_cgroup *cg);
  * without touching the lock (which belongs to the parent). */
 void sandsh_cgroup_forget(struct sandsh_cgroup *cg);
 
+/* On a host where systemd places sessions, connects to the service manager
+ * now, so the work overlaps another (the user lookup); the placement made
+ * later in this same process takes the connection (a forked child makes
+ * its own). Errors are left for the placement to find and report. */
+void sandsh_cgroup_preconnect(void);
+
 #endif

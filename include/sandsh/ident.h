@@ -26,6 +26,18 @@ int sandsh_ident_from_uid(uid_t uid, struct sandsh_user *u, struct sandsh_err *e
 int sandsh_ident_from_name(const char *name, struct sandsh_user *u, struct sandsh_err *e);
 void sandsh_ident_free(struct sandsh_user *u);
 
+/* The same lookup in two halves, so the caller can do other work while
+ * the child looks up: start forks the child (0, or -1 with e set); finish
+ * collects its answer, as sandsh_ident_from_uid/name return it. Every
+ * successful start needs its finish (it reaps the child). */
+struct sandsh_ident_job {
+	pid_t pid;
+	int fd;
+};
+int sandsh_ident_start(uid_t uid, const char *name, struct sandsh_ident_job *j,
+		       struct sandsh_err *e);
+int sandsh_ident_finish(struct sandsh_ident_job *j, struct sandsh_user *u, struct sandsh_err *e);
+
 /* The lookup runs in a short-lived child; these carry its answer to the
  * supervisor (exposed for the unit tests). encode: rc 0 with u, or rc < 0
  * with err; a malloc'd buffer, 0 or -1. decode: 0 with u filled; -2 with
