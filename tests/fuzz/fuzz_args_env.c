@@ -137,9 +137,10 @@ static void check_args(int argc, char **argv, const char *ssh_cmd, bool root, in
 	case SANDSH_MODE_CHECK:
 	case SANDSH_MODE_EXPLAIN:
 	case SANDSH_MODE_LIST:
+	case SANDSH_MODE_STOP:
 		CHECK(root); /* SECURITY 5: no policy-changing option for a user */
 		CHECK(argc >= 2 && argc <= 3);
-		if (a->mode == SANDSH_MODE_EXPLAIN)
+		if (a->mode == SANDSH_MODE_EXPLAIN || a->mode == SANDSH_MODE_STOP)
 			CHECK(argc == 3 && a->operand == argv[2]);
 		break;
 	default:
