@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# The guest expands these command lines, not this shell:
+# shellcheck disable=SC2016
 # The user's slice goes with the user's last session. sandsh stops it from
 # a child of its own once the session's process has exited (the caller does
 # not wait for systemd's job), the user's lock held until the job is done:

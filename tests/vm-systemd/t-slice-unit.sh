@@ -17,7 +17,7 @@ slice_unit_cleanup() {
 
 out=$(G "printf '[Unit]\nDescription=an administrator s slice for uid 2001\n' >$UNIT && systemctl daemon-reload && systemctl show -P LoadState sandsh-u2001.slice && systemctl show -P ActiveState sandsh-u2001.slice && { [ -d /sys/fs/cgroup/sandsh.slice/sandsh-u2001.slice ] && echo cgroup || echo no-cgroup; }" 2>&1)
 assert_eq "the slice's unit file is loaded, inactive, without a cgroup" \
-	"loaded inactive no-cgroup" "$(echo $out)"
+	"loaded inactive no-cgroup" "$(printf "%s\n" "$out" | tr "\n" " " | sed "s/ $//")"
 g_ready 60 || fail "root logs in again after systemctl daemon-reload"
 
 if start_sleep slice-unit vmshell; then
