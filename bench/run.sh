@@ -323,6 +323,12 @@ mem_of() {
 		for c in $comm; do
 			# shellcheck disable=SC2046
 			total=$((total + $(pss $(descendants_named "$p" "$c"))))
+			# One idle session: where the memory is, mapping by mapping.
+			if [ "$k" = 1 ]; then
+				for q in $(descendants_named "$p" "$c"); do
+					cat "/proc/$q/smaps" >"$RAW/smaps-$tool-$c.txt" 2>/dev/null
+				done
+			fi
 		done
 	done
 	[ $ok = 1 ] || total=-1
