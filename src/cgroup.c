@@ -229,7 +229,10 @@ int sandsh_cgroup_lock(struct sandsh_cgroup *cg, struct sandsh_err *e)
 void sandsh_cgroup_unlock(struct sandsh_cgroup *cg)
 {
 	if (cg->lock_fd >= 0) {
-		close(cg->lock_fd); /* drops the flock */
+		/* Drops the flock: close, never LOCK_UN, as a forked child
+		 * holding a duplicate (the slice's stopper, systemd.c) keeps
+		 * the lock until it is done. */
+		close(cg->lock_fd);
 		cg->lock_fd = -1;
 	}
 }
@@ -470,6 +473,7 @@ int sandsh_cgroup_prepare(struct sandsh_cgroup *cg, int run_fd, const struct san
 			goto fail_release;
 		return 0;
 	}
+	sandsh_cgroup_preconnect_drop();
 	if (asprintf(&cg->user_rel, "%s/user-%u", s->cgroup_parent, (unsigned)uid) < 0 ||
 	    asprintf(&cg->leaf_rel, "%s/session-%s", cg->user_rel, id) < 0) {
 		cg->user_rel = cg->leaf_rel = NULL;

@@ -621,6 +621,8 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 	if (sandsh_session_prepare(s, &l, &run_fd, e) < 0)
 		goto out;
 	l.mode = pam ? SANDSH_PID1_HOLD : SANDSH_PID1_COMMAND;
+	if (!l.confined)
+		sandsh_cgroup_preconnect_drop();
 	SANDSH_PROF("prepared");
 
 	/* 3. Signals: blocked before clone so PID 1 starts with them blocked

@@ -23,6 +23,7 @@
 
 #include "cgroup-internal.h"
 #include "sandsh/cgroup.h"
+#include "sandsh/hygiene.h"
 #include "sandsh/prof.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -175,12 +176,16 @@ static int names(struct sandsh_cgroup *cg, const char *parent, struct sandsh_err
 	return 0;
 }
 
-/* A connection made ahead of the placement (sandsh_cgroup_preconnect) and
- * the process that made it: sd-bus refuses a connection across a fork. */
+/* A connection made ahead of the placement (sandsh_cgroup_preconnect), the
+ * process that made it (sd-bus refuses a connection across a fork) and
+ * when: sd-bus ends its authentication at the first use, and gives up on
+ * it 90 s after the connect; an older one is not taken. */
 static struct {
 	sd_bus *bus;
 	pid_t pid;
+	struct timespec at;
 } pre;
+#define PRE_MAX_AGE_S 10
 
 static int new_bus(sd_bus **out, struct sandsh_err *e)
 {
@@ -208,17 +213,29 @@ static int new_bus(sd_bus **out, struct sandsh_err *e)
 	return 0;
 }
 
-static int connect_bus(struct sandsh_cgroup *cg, struct sandsh_err *e)
+/* The early connection, if this process made it and it is young enough;
+ * else NULL (a forked child leaves its parent's alone; an old one goes). */
+static sd_bus *take_pre(void)
 {
 	sd_bus *bus = pre.bus;
+	struct timespec now;
 
 	pre.bus = NULL;
-	/* A forked child leaves its parent's connection alone. */
-	if (!bus || pre.pid != getpid()) {
-		bus = NULL;
-		if (new_bus(&bus, e) < 0)
-			return -1;
-	}
+	if (!bus || pre.pid != getpid())
+		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - pre.at.tv_sec < PRE_MAX_AGE_S)
+		return bus;
+	sd.close_unref(bus);
+	return NULL;
+}
+
+static int connect_bus(struct sandsh_cgroup *cg, struct sandsh_err *e)
+{
+	sd_bus *bus = take_pre();
+
+	if (!bus && new_bus(&bus, e) < 0)
+		return -1;
 	cg->bus = bus;
 	return 0;
 }
@@ -228,8 +245,18 @@ void sandsh_cgroup_preconnect(void)
 	struct sandsh_err ignored = { 0 };
 
 	/* A failure here is found again, and reported, by the placement. */
-	if (!pre.bus && sandsh_systemd_booted() && new_bus(&pre.bus, &ignored) == 0)
+	if (!pre.bus && sandsh_systemd_booted() && new_bus(&pre.bus, &ignored) == 0) {
 		pre.pid = getpid();
+		clock_gettime(CLOCK_MONOTONIC, &pre.at);
+	}
+}
+
+void sandsh_cgroup_preconnect_drop(void)
+{
+	sd_bus *bus = take_pre();
+
+	if (bus)
+		sd.close_unref(bus);
 }
 
 struct job_wait {
@@ -707,6 +734,10 @@ static void stop_slice(struct sandsh_cgroup *cg)
 	    close_range(4, ~0U, 0) < 0 || setsid() < 0 || setresgid(0, 0, 0) < 0 ||
 	    setresuid(0, 0, 0) < 0 || sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		_exit(1);
+	/* Nothing of the caller's choices (nice, affinity, a working
+	 * directory on a mount it keeps busy) outlives the session. */
+	(void)!chdir("/");
+	sandsh_hygiene_detached(&ignored);
 	cg->lock_fd = 3;
 	cg->bus = NULL; /* the parent's; its socket is closed here */
 	if (connect_bus(cg, &ignored) == 0)

@@ -116,5 +116,9 @@ void sandsh_cgroup_forget(struct sandsh_cgroup *cg);
  * later in this same process takes the connection (a forked child makes
  * its own). Errors are left for the placement to find and report. */
 void sandsh_cgroup_preconnect(void);
+/* Closes that connection when no placement will take it (an unconfined
+ * session, a host where sandsh manages cgroups itself): an idle session
+ * does not hold one of systemd's private connections. */
+void sandsh_cgroup_preconnect_drop(void);
 
 #endif
