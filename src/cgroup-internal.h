@@ -24,6 +24,7 @@ int sandsh_systemd_prepare(struct sandsh_cgroup *cg, const struct sandsh_setting
 			   const struct sandsh_policy *p, const char *id, struct sandsh_err *e);
 int sandsh_systemd_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, struct sandsh_err *e);
 void sandsh_systemd_release(struct sandsh_cgroup *cg);
+void sandsh_systemd_rest(struct sandsh_cgroup *cg);
 int sandsh_systemd_attach(struct sandsh_cgroup *cg, pid_t pid, bool caller, struct sandsh_err *e);
 
 #endif

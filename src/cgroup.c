@@ -656,6 +656,12 @@ static void return_caller(struct sandsh_cgroup *cg)
 	cg->caller = 0;
 }
 
+void sandsh_cgroup_rest(struct sandsh_cgroup *cg)
+{
+	if (cg->systemd)
+		sandsh_systemd_rest(cg);
+}
+
 void sandsh_cgroup_release(struct sandsh_cgroup *cg)
 {
 	struct sandsh_err ignored = { 0 };

@@ -704,6 +704,10 @@ int sandsh_session_run(struct sandsh_session *s, struct sandsh_err *e)
 		sandsh_err_set(e, errno, "start the session");
 		goto kill;
 	}
+	/* While PID 1 starts the command: nothing of systemd's is needed
+	 * before the end (PAM's caller goes back to its unit through it). */
+	if (l.confined && !pam)
+		sandsh_cgroup_rest(&cg);
 	if (pam) {
 		if (sandsh_wait_ready(report_pipe[0], w.pidfd, w.caller_fd, e) < 0 ||
 		    sandsh_give_to_caller(w.sock, s->id, 0, w.pidfd, w.caller_fd, e) < 0)

@@ -251,12 +251,24 @@ void sandsh_cgroup_preconnect(void)
 	}
 }
 
+/* Unmaps libsystemd and the libraries it brought, once no connection of
+ * this process is open; whatever connects later loads it again. */
+static void unload_lib(void)
+{
+	if (sd.lib && !pre.bus) {
+		dlclose(sd.lib);
+		memset(&sd, 0, sizeof(sd));
+	}
+}
+
 void sandsh_cgroup_preconnect_drop(void)
 {
 	sd_bus *bus = take_pre();
 
-	if (bus)
+	if (bus) {
 		sd.close_unref(bus);
+		unload_lib();
+	}
 }
 
 struct job_wait {
@@ -683,12 +695,16 @@ int sandsh_systemd_attach(struct sandsh_cgroup *cg, pid_t pid, bool caller, stru
 	return 0;
 }
 
-/* StopUnit of the user's slice on cg->bus, its job waited for. */
+/* StopUnit of the user's slice, its job waited for (connecting first
+ * when the connection rested or was the parent's). */
 static void stop_slice_on(struct sandsh_cgroup *cg)
 {
 	struct sandsh_err ignored = { 0 };
-	sd_bus_message *m = method(cg, "StopUnit");
+	sd_bus_message *m;
 
+	if (!cg->bus && connect_bus(cg, &ignored) < 0)
+		return;
+	m = method(cg, "StopUnit");
 	if (m && sd.append(m, "ss", cg->slice, "fail") >= 0)
 		call_job(cg, m, cg->slice, NULL, &ignored);
 	if (m)
@@ -739,17 +755,26 @@ static void stop_slice(struct sandsh_cgroup *cg)
 	(void)!chdir("/");
 	sandsh_hygiene_detached(&ignored);
 	cg->lock_fd = 3;
-	cg->bus = NULL; /* the parent's; its socket is closed here */
-	if (connect_bus(cg, &ignored) == 0)
-		stop_slice_on(cg);
+	cg->bus = NULL; /* the parent's, if any; its socket is closed here */
+	stop_slice_on(cg);
 	_exit(0);
+}
+
+void sandsh_systemd_rest(struct sandsh_cgroup *cg)
+{
+	if (!cg->bus || cg->caller)
+		return;
+	sd.close_unref(cg->bus);
+	cg->bus = NULL;
+	cg->rested = true;
+	unload_lib();
 }
 
 void sandsh_systemd_release(struct sandsh_cgroup *cg)
 {
 	struct sandsh_err ignored = { 0 };
 
-	if (!cg->bus)
+	if (!cg->bus && !cg->rested)
 		return;
 	/* A PAM caller goes back to its own unit (logind's session scope);
 	 * our scope is then empty and systemd collects it. */
@@ -769,6 +794,7 @@ void sandsh_systemd_release(struct sandsh_cgroup *cg)
 			stop_slice(cg);
 		sandsh_cgroup_unlock(cg);
 	}
-	sd.close_unref(cg->bus);
+	if (cg->bus)
+		sd.close_unref(cg->bus);
 	cg->bus = NULL;
 }

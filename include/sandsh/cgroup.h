@@ -48,6 +48,7 @@ struct sandsh_cgroup {
 	uint64_t slice_lim[3];         /* its TasksMax, MemoryMax, CPUQuotaPerSecUSec */
 	char *unit;                    /* the session's scope unit */
 	void *bus;                     /* sd_bus connection */
+	bool rested;                   /* rest(): the connection closed until release */
 	uid_t uid;
 };
 
@@ -63,6 +64,12 @@ int sandsh_cgroup_prepare(struct sandsh_cgroup *cg, int run_fd, const struct san
  * moved into the leaf on v1 and v2 alike, and where it was is saved. Then
  * releases the lock. */
 int sandsh_cgroup_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, struct sandsh_err *e);
+/* After place(), for a session without a PAM caller: systemd is not needed
+ * again until the release, so the connection is closed and libsystemd
+ * (with libgcrypt, liblzma, libzstd, liblz4 and libcap) unloaded for the
+ * session's life; the release connects again where it must. A no-op
+ * without systemd. */
+void sandsh_cgroup_rest(struct sandsh_cgroup *cg);
 /* v1 without systemd, before clone: opens the leaf's "tasks" files, so
  * that the cloned PID 1 joins the leaf by itself with join_self() and
  * place() leaves it alone. A task that moves itself, one thread, skips
