@@ -44,6 +44,7 @@ static struct {
 	typeof(&sd_bus_start) start;
 	typeof(&sd_bus_open_system) open_system;
 	typeof(&sd_bus_flush_close_unref) close_unref;
+	typeof(&sd_bus_close_unref) close_now;
 	typeof(&sd_bus_message_new_method_call) new_call;
 	typeof(&sd_bus_message_append) append;
 	typeof(&sd_bus_message_open_container) open_container;
@@ -67,6 +68,7 @@ static int load_lib(struct sandsh_err *e)
 		"sd_bus_start",
 		"sd_bus_open_system",
 		"sd_bus_flush_close_unref",
+		"sd_bus_close_unref",
 		"sd_bus_message_new_method_call",
 		"sd_bus_message_append",
 		"sd_bus_message_open_container",
@@ -93,8 +95,12 @@ static int load_lib(struct sandsh_err *e)
 		return sandsh_err_set(e, 0, "systemd: cannot load libsystemd.so.0");
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		void *f = dlsym(sd.lib, names[i]);
-		if (!f)
+		if (!f) {
+			/* Never half loaded: the next call would find NULLs. */
+			dlclose(sd.lib);
+			memset(&sd, 0, sizeof(sd));
 			return sandsh_err_set(e, 0, "systemd: libsystemd.so.0 lacks %s", names[i]);
+		}
 		memcpy(&slot[i], &f, sizeof(f));
 	}
 	return 0;
@@ -203,7 +209,7 @@ static int new_bus(sd_bus **out, struct sandsh_err *e)
 		r = sd.start(bus);
 	if (r < 0) {
 		if (bus)
-			sd.close_unref(bus);
+			sd.close_now(bus);
 		bus = NULL;
 		r = sd.open_system(&bus);
 	}
@@ -226,7 +232,7 @@ static sd_bus *take_pre(void)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (now.tv_sec - pre.at.tv_sec < PRE_MAX_AGE_S)
 		return bus;
-	sd.close_unref(bus);
+	sd.close_now(bus);
 	return NULL;
 }
 
@@ -266,7 +272,7 @@ void sandsh_cgroup_preconnect_drop(void)
 	sd_bus *bus = take_pre();
 
 	if (bus) {
-		sd.close_unref(bus);
+		sd.close_now(bus);
 		unload_lib();
 	}
 }
@@ -764,7 +770,7 @@ void sandsh_systemd_rest(struct sandsh_cgroup *cg)
 {
 	if (!cg->bus || cg->caller)
 		return;
-	sd.close_unref(cg->bus);
+	sd.close_now(cg->bus);
 	cg->bus = NULL;
 	cg->rested = true;
 	unload_lib();
