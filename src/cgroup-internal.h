@@ -25,6 +25,9 @@ int sandsh_systemd_prepare(struct sandsh_cgroup *cg, const struct sandsh_setting
 int sandsh_systemd_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, struct sandsh_err *e);
 void sandsh_systemd_release(struct sandsh_cgroup *cg);
 void sandsh_systemd_rest(struct sandsh_cgroup *cg);
+/* pid's cgroup in hierarchy c (v2: the unified one), relative to its
+ * mount, without the leading '/'; malloc'd, or NULL. */
+char *sandsh_cgroup_current(const struct sandsh_cgroup *cg, int c, pid_t pid);
 int sandsh_systemd_attach(struct sandsh_cgroup *cg, pid_t pid, bool caller, struct sandsh_err *e);
 
 #endif

@@ -533,7 +533,7 @@ static int move_pid(struct sandsh_cgroup *cg, int c, const char *rel, pid_t pid,
 }
 
 /* The process's current cgroup in hierarchy c, relative to its mount. */
-static char *current_cgroup(const struct sandsh_cgroup *cg, int c, pid_t pid)
+char *sandsh_cgroup_current(const struct sandsh_cgroup *cg, int c, pid_t pid)
 {
 	char path[64], *line = NULL, *out = NULL;
 	size_t cap = 0;
@@ -615,7 +615,7 @@ int sandsh_cgroup_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, struc
 		if (caller <= 0)
 			continue;
 		free(cg->origin[c]);
-		cg->origin[c] = current_cgroup(cg, c, caller);
+		cg->origin[c] = sandsh_cgroup_current(cg, c, caller);
 		if (!cg->origin[c]) {
 			rc = sandsh_err_set(e, 0, "cgroup: cannot tell where process %d is",
 					    (int)caller);
@@ -713,7 +713,7 @@ int sandsh_cgroup_attach(struct sandsh_cgroup *cg, const char *leaf_rel, const c
 	{
 		if (caller) {
 			free(cg->origin[c]);
-			cg->origin[c] = current_cgroup(cg, c, pid);
+			cg->origin[c] = sandsh_cgroup_current(cg, c, pid);
 			if (!cg->origin[c])
 				return sandsh_err_set(
 					e, 0, "cgroup: cannot tell where process %d is", (int)pid);

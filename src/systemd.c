@@ -219,18 +219,23 @@ static int new_bus(sd_bus **out, struct sandsh_err *e)
 	return 0;
 }
 
+static long elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000L + (t1.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
 /* The early connection, if this process made it and it is young enough;
  * else NULL (a forked child leaves its parent's alone; an old one goes). */
 static sd_bus *take_pre(void)
 {
 	sd_bus *bus = pre.bus;
-	struct timespec now;
 
 	pre.bus = NULL;
 	if (!bus || pre.pid != getpid())
 		return NULL;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec - pre.at.tv_sec < PRE_MAX_AGE_S)
+	if (elapsed_ms(&pre.at) < PRE_MAX_AGE_S * 1000L)
 		return bus;
 	sd.close_now(bus);
 	return NULL;
@@ -296,13 +301,6 @@ static int on_job_removed(sd_bus_message *m, void *data, sd_bus_error *err)
 		w->done = true;
 	}
 	return 0;
-}
-
-static long elapsed_ms(const struct timespec *t0)
-{
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000L + (t1.tv_nsec - t0->tv_nsec) / 1000000L;
 }
 
 /* Sends a method call that returns a job ("o"), and waits for that job to
@@ -527,45 +525,24 @@ int sandsh_systemd_prepare(struct sandsh_cgroup *cg, const struct sandsh_setting
 	return 0;
 }
 
-/* The cgroup of pid (v2: "0::PATH"), PATH into buf; false if unknown. */
-static bool cgroup_of(pid_t pid, char *buf, size_t len)
-{
-	char path[64], *nl;
-	int fd;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	if (strncmp(buf, "0::/", 4))
-		return false;
-	nl = strchr(buf, '\n');
-	if (nl)
-		*nl = '\0';
-	memmove(buf, buf + 3, strlen(buf + 3) + 1);
-	return true;
-}
-
 /* The unit a process is in, from its cgroup path (the last component). */
-static char *unit_of(pid_t pid)
+static char *unit_of(const struct sandsh_cgroup *cg, pid_t pid)
 {
-	char buf[4096], *slash;
+	char *path = sandsh_cgroup_current(cg, 0, pid), *base, *u = NULL;
 
-	if (!cgroup_of(pid, buf, sizeof(buf)))
+	if (!path)
 		return NULL;
-	slash = strrchr(buf, '/');
-	return slash && slash[1] ? strdup(slash + 1) : NULL;
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	if (*base)
+		u = strdup(base);
+	free(path);
+	return u;
 }
 
-static bool in_unit(pid_t pid, const char *unit)
+static bool in_unit(const struct sandsh_cgroup *cg, pid_t pid, const char *unit)
 {
-	char *u = unit_of(pid);
+	char *u = unit_of(cg, pid);
 	bool ok = u && !strcmp(u, unit);
 
 	free(u);
@@ -622,7 +599,7 @@ int sandsh_systemd_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, stru
 
 	if (caller > 0) {
 		cg->caller = caller;
-		cg->origin[0] = unit_of(caller);
+		cg->origin[0] = unit_of(cg, caller);
 		if (!cg->origin[0]) {
 			sandsh_err_set(e, 0, "systemd: cannot tell which unit process %d is in",
 				       (int)caller);
@@ -654,7 +631,7 @@ int sandsh_systemd_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, stru
 	}
 	cg->started = true;
 	/* The job is done when the processes are in; trust, but verify. */
-	if (!in_unit(pid, cg->unit) || (caller > 0 && !in_unit(caller, cg->unit))) {
+	if (!in_unit(cg, pid, cg->unit) || (caller > 0 && !in_unit(cg, caller, cg->unit))) {
 		sandsh_err_set(e, 0, "systemd: %s started, but the session is not in it", cg->unit);
 		goto out;
 	}
@@ -688,7 +665,7 @@ int sandsh_systemd_attach(struct sandsh_cgroup *cg, pid_t pid, bool caller, stru
 	if (connect_bus(cg, e) < 0)
 		return -1;
 	if (caller) {
-		cg->origin[0] = unit_of(pid);
+		cg->origin[0] = unit_of(cg, pid);
 		if (!cg->origin[0])
 			return sandsh_err_set(
 				e, 0, "systemd: cannot tell which unit process %d is in", (int)pid);
@@ -696,7 +673,7 @@ int sandsh_systemd_attach(struct sandsh_cgroup *cg, pid_t pid, bool caller, stru
 	}
 	if (attach(cg, cg->unit, pid, e) < 0)
 		return -1;
-	if (!in_unit(pid, cg->unit))
+	if (!in_unit(cg, pid, cg->unit))
 		return sandsh_err_set(e, 0, "systemd: process %d is not in %s", (int)pid, cg->unit);
 	return 0;
 }
@@ -730,8 +707,9 @@ static void stop_slice_on(struct sandsh_cgroup *cg)
 static void stop_slice(struct sandsh_cgroup *cg)
 {
 	struct sandsh_err ignored = { 0 };
-	char self[4096];
+	char *self = sandsh_cgroup_current(cg, 0, getpid());
 	size_t n = strlen(cg->user_rel);
+	bool inside = !self || (!strncmp(self, cg->user_rel, n) && (self[n] == '/' || !self[n]));
 	sigset_t none;
 	pid_t pid;
 	int null;
@@ -739,8 +717,8 @@ static void stop_slice(struct sandsh_cgroup *cg)
 	/* A process in the slice (a persistent sandbox's keeper lives in its
 	 * scope) would be stopped with it: it stops the slice itself, as
 	 * nobody waits for it. */
-	if (!cgroup_of(getpid(), self, sizeof(self)) ||
-	    (!strncmp(self + 1, cg->user_rel, n) && (self[n + 1] == '/' || !self[n + 1]))) {
+	free(self);
+	if (inside) {
 		stop_slice_on(cg);
 		return;
 	}
