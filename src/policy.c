@@ -1250,6 +1250,10 @@ static void parse_settings(struct pctx *c, const config_setting_t *g, struct san
 			}
 		} else if (!strcmp(kn, "allow_root")) {
 			get_bool(c, s, path, &st->allow_root);
+		} else if (!strcmp(kn, "slice_linger")) {
+			long long v;
+			if (get_int_range(c, s, path, 0, SANDSH_SLICE_LINGER_MAX, &v) == 0)
+				st->slice_linger = (long)v;
 		} else if (!strcmp(kn, "log_facility")) {
 			size_t f, nf = sizeof(facilities) / sizeof(facilities[0]);
 			char *copy;
@@ -1393,6 +1397,7 @@ int sandsh_policy_parse(const char *name, const char *text, struct sandsh_policy
 	pf->settings.log_facility_name = pstrdup(&c, "authpriv");
 	pf->settings.log_facility = LOG_AUTHPRIV;
 	pf->settings.allow_root = false;
+	pf->settings.slice_linger = SANDSH_SLICE_LINGER_DEFAULT;
 	if (c.errors) {
 		sandsh_policy_file_free(pf);
 		return -1;
@@ -1861,7 +1866,8 @@ static void put_bool(FILE *out, bool b)
 
 /* Output, in libconfig syntax and SPEC key order:
  *   # resolved policy from <path>
- *   settings = { cgroup_parent = "sandsh"; allow_root = false; log_facility = "authpriv"; };
+ *   settings = { cgroup_parent = "sandsh"; allow_root = false; log_facility = "authpriv";
+ *                slice_linger = 10; };
  *   allow = true;  # built-in
  *   rootfs = "/srv/rootfs";  # defaults (/etc/sandsh/sandsh.conf:5)
  * An unset value (rootfs, memory_max, max_sessions, timeout) is printed
@@ -1881,7 +1887,7 @@ void sandsh_policy_explain(FILE *out, const struct sandsh_policy_file *pf,
 	put_bool(out, st->allow_root);
 	fputs("; log_facility = ", out);
 	put_string(out, st->log_facility_name);
-	fputs("; };\n", out);
+	fprintf(out, "; slice_linger = %ld; };\n", st->slice_linger);
 
 	for (int k = 0; k < SANDSH_K__COUNT; k++) {
 		const char *name = keys[k].name;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <systemd/sd-bus.h>
@@ -437,6 +438,50 @@ static int user_slice(struct sandsh_cgroup *cg, struct sandsh_err *e)
 	return slice_limits(cg, e);
 }
 
+/* Whether the user's slice's cgroup has the limits already (as systemd
+ * wrote them for an earlier session of the same policy): pids.max,
+ * memory.max (the kernel keeps whole pages), cpu.max (systemd's quota for
+ * the cgroup's period, at least 1 ms). Any doubt is a no. */
+static bool slice_limits_in_place(const struct sandsh_cgroup *cg)
+{
+	const char *file[3] = { "pids.max", "memory.max", "cpu.max" };
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	for (int i = 0; i < 3; i++) {
+		char path[300], buf[64], want[64];
+		unsigned long long quota, period;
+
+		snprintf(path, sizeof(path), "%s/%s", cg->user_rel, file[i]);
+		if (sandsh_cgroup_read_at(cg->mount_fd[0], path, buf, sizeof(buf)) < 0)
+			return false;
+		buf[strcspn(buf, "\n")] = '\0';
+		if (i == 2) {
+			if (sscanf(buf, "%llu %llu", &quota, &period) != 2) {
+				if (cg->slice_lim[2] != UINT64_MAX ||
+				    sscanf(buf, "max %llu", &period) != 1)
+					return false;
+				continue;
+			}
+			if (cg->slice_lim[2] == UINT64_MAX ||
+			    quota != (unsigned long long)(cg->slice_lim[2] * period / 1000000 > 1000
+								  ? cg->slice_lim[2] * period /
+									    1000000
+								  : 1000))
+				return false;
+			continue;
+		}
+		if (cg->slice_lim[i] == UINT64_MAX)
+			snprintf(want, sizeof(want), "max");
+		else
+			snprintf(want, sizeof(want), "%llu",
+				 (unsigned long long)(i == 1 ? cg->slice_lim[i] / page * page
+							     : cg->slice_lim[i]));
+		if (strcmp(buf, want))
+			return false;
+	}
+	return true;
+}
+
 /* Sets the limits of the user's existing slice (another session made it). */
 static int slice_limits(struct sandsh_cgroup *cg, struct sandsh_err *e)
 {
@@ -497,6 +542,7 @@ int sandsh_systemd_prepare(struct sandsh_cgroup *cg, const struct sandsh_setting
 
 	if (names(cg, s->cgroup_parent, e) < 0)
 		return -1;
+	cg->slice_linger = s->slice_linger;
 	if (asprintf(&cg->unit, "sandsh-%s.scope", id) < 0 ||
 	    asprintf(&cg->leaf_rel, "%s/%s", cg->user_rel, cg->unit) < 0) {
 		cg->leaf_rel = NULL;
@@ -517,10 +563,11 @@ int sandsh_systemd_prepare(struct sandsh_cgroup *cg, const struct sandsh_setting
 	limits_of(p, cg->slice_lim);
 	/* Under the user's lock no session of ours makes or stops the slice.
 	 * Its cgroup there: another session made it, only the limits are
-	 * set. Not there: place() starts it with the scope, as an auxiliary
+	 * set, if its cgroup does not have them already (a slice kept for
+	 * slice_linger, a user's second session). Not there: place() starts it with the scope, as an auxiliary
 	 * unit of the same call, one systemd job instead of two. */
 	if (faccessat(cg->mount_fd[0], cg->user_rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		return slice_limits(cg, e);
+		return slice_limits_in_place(cg) ? 0 : slice_limits(cg, e);
 	cg->slice_aux = true;
 	return 0;
 }
@@ -694,25 +741,110 @@ static void stop_slice_on(struct sandsh_cgroup *cg)
 		sd.msg_unref(m);
 }
 
-/* Stops the user's slice, now unused. Its job is waited for with the user
- * lock held (a starting session must not find the slice stopping), but
- * not by the session's own process: the caller (sshd, a script waiting
- * for the exit) would wait a systemd job longer for nothing. A child of
- * its own does it: root through and through (the user cannot signal it),
- * a session of its own (no hangup reaches it), no signal blocked, nothing
- * of the session's descriptors but the lock, a connection of its own
- * (sd-bus refuses one made before fork); bounded by JOB_WAIT_S. If it is
- * not done, the next session finds the slice there and sets its limits,
- * as for a live one. */
-static void stop_slice(struct sandsh_cgroup *cg)
+/* The slice's stopper: a child of the session's process, so that the
+ * caller (sshd, a script waiting for the exit) never waits for a systemd
+ * job. Root through and through (the user cannot signal it), a session of
+ * its own (no hangup reaches it), no signal blocked, a connection of its
+ * own (sd-bus refuses one made before fork), nothing of the session's
+ * descriptors but keep (as 3) and, with the hierarchy (mount_fd[0] as 4)
+ * and /run/sandsh (run_fd as 5), what it needs to look again. Returns in
+ * the child only (0); the parent gets the pid or -1. */
+static pid_t stopper(struct sandsh_cgroup *cg, int keep)
 {
 	struct sandsh_err ignored = { 0 };
+	int from[3] = { keep, cg->mount_fd[0], cg->run_fd }, high[3];
+	sigset_t none;
+	pid_t pid = fork();
+	int null;
+
+	if (pid != 0)
+		return pid;
+	/* Out of the way first, so that no dup3 below overwrites a source. */
+	for (int i = 0; i < 3; i++)
+		if ((high[i] = fcntl(from[i], F_DUPFD_CLOEXEC, 64)) < 0)
+			_exit(1);
+	for (int i = 0; i < 3; i++)
+		if (dup3(high[i], 3 + i, O_CLOEXEC) < 0)
+			_exit(1);
+	sigemptyset(&none);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || dup3(null, 0, 0) < 0 || dup3(null, 1, 0) < 0 || dup3(null, 2, 0) < 0 ||
+	    close_range(6, ~0U, 0) < 0 || setsid() < 0 || setresgid(0, 0, 0) < 0 ||
+	    setresuid(0, 0, 0) < 0 || sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		_exit(1);
+	/* Nothing of the caller's choices (nice, affinity, a working
+	 * directory on a mount it keeps busy) outlives the session. */
+	(void)!chdir("/");
+	sandsh_hygiene_detached(&ignored);
+	for (int c = 1; c < SANDSH_CG__COUNT; c++)
+		cg->mount_fd[c] = -1;
+	cg->mount_fd[0] = 4;
+	cg->run_fd = 5;
+	cg->lock_fd = -1;
+	cg->bus = NULL; /* the parent's, if any; its socket is closed here */
+	return 0;
+}
+
+/* The lingering stopper (holding the user's stop lock as fd 3, whose
+ * mtime is the last session's end): waits until slice_linger seconds
+ * after that end, then, under the user lock, stops the slice if no
+ * session came meanwhile. The stop lock is let go under the user lock
+ * too: a session ending after that finds it free and starts a stopper of
+ * its own; one ending before finds it held and only moves the time. */
+__attribute__((noreturn)) static void linger_then_stop(struct sandsh_cgroup *cg)
+{
+	struct sandsh_err ignored = { 0 };
+
+	for (int rounds = 0; rounds < 100000; rounds++) {
+		struct timespec now, left;
+		struct stat st;
+		time_t due;
+
+		if (fstat(3, &st) < 0)
+			break;
+		clock_gettime(CLOCK_REALTIME, &now);
+		due = st.st_mtim.tv_sec + cg->slice_linger;
+		if (now.tv_sec < due) {
+			/* A clock set back waits at most slice_linger. */
+			left.tv_sec = due - now.tv_sec > cg->slice_linger ? cg->slice_linger
+									  : due - now.tv_sec;
+			left.tv_nsec = 0;
+			nanosleep(&left, NULL);
+			continue;
+		}
+		if (sandsh_cgroup_lock(cg, &ignored) < 0)
+			break; /* the slice stays; the next session's end tries again */
+		if (fstat(3, &st) == 0 && st.st_mtim.tv_sec + cg->slice_linger > now.tv_sec) {
+			sandsh_cgroup_unlock(cg); /* a session ended meanwhile */
+			continue;
+		}
+		if (count_scopes(cg) == 0)
+			stop_slice_on(cg);
+		close(3);
+		sandsh_cgroup_unlock(cg);
+		_exit(0);
+	}
+	_exit(1);
+}
+
+/* Stops the user's slice, now unused (called with the user lock held).
+ * With slice_linger, the slice stays that long for the user's next
+ * session (scp after ssh, a script's commands one by one: starting a
+ * scope in a running slice is one systemd job less), as logind keeps
+ * user@.service; one stopper per user waits (the stop lock), the last
+ * session's end moves its time. Without, the stopper stops it now; its
+ * job waited for with the user lock held (a starting session must not
+ * find the slice stopping). Either way bounded by JOB_WAIT_S; a slice not
+ * stopped is found by the next session, which sets its limits as for a
+ * live one. */
+static void stop_slice(struct sandsh_cgroup *cg)
+{
 	char *self = sandsh_cgroup_current(cg, 0, getpid());
 	size_t n = strlen(cg->user_rel);
 	bool inside = !self || (!strncmp(self, cg->user_rel, n) && (self[n] == '/' || !self[n]));
-	sigset_t none;
+	char name[64];
+	int fd;
 	pid_t pid;
-	int null;
 
 	/* A process in the slice (a persistent sandbox's keeper lives in its
 	 * scope) would be stopped with it: it stops the slice itself, as
@@ -722,24 +854,31 @@ static void stop_slice(struct sandsh_cgroup *cg)
 		stop_slice_on(cg);
 		return;
 	}
-	pid = fork();
+	if (cg->slice_linger > 0) {
+		snprintf(name, sizeof(name), "user-%u.stop", (unsigned)cg->uid);
+		fd = openat(cg->run_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			/* This session's end, for whichever stopper waits. */
+			if (futimens(fd, NULL) == 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 &&
+			    errno == EWOULDBLOCK) {
+				close(fd);
+				return;
+			}
+			pid = stopper(cg, fd);
+			if (pid == 0)
+				linger_then_stop(cg);
+			close(fd); /* the child's copy holds the stop lock */
+			if (pid > 0)
+				return;
+		}
+		/* No stop lock or no child: stop it now, as without linger. */
+	}
+	pid = stopper(cg, cg->lock_fd);
 	if (pid < 0)
 		stop_slice_on(cg);
 	if (pid != 0)
 		return;
-	sigemptyset(&none);
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0 || dup3(null, 0, 0) < 0 || dup3(null, 1, 0) < 0 || dup3(null, 2, 0) < 0 ||
-	    (cg->lock_fd != 3 && dup3(cg->lock_fd, 3, O_CLOEXEC) < 0) ||
-	    close_range(4, ~0U, 0) < 0 || setsid() < 0 || setresgid(0, 0, 0) < 0 ||
-	    setresuid(0, 0, 0) < 0 || sigprocmask(SIG_SETMASK, &none, NULL) < 0)
-		_exit(1);
-	/* Nothing of the caller's choices (nice, affinity, a working
-	 * directory on a mount it keeps busy) outlives the session. */
-	(void)!chdir("/");
-	sandsh_hygiene_detached(&ignored);
 	cg->lock_fd = 3;
-	cg->bus = NULL; /* the parent's, if any; its socket is closed here */
 	stop_slice_on(cg);
 	_exit(0);
 }

@@ -46,6 +46,7 @@ struct sandsh_cgroup {
 	char *slice;                   /* the user's slice unit */
 	bool slice_aux;                /* prepare() found no slice: place() starts it */
 	uint64_t slice_lim[3];         /* its TasksMax, MemoryMax, CPUQuotaPerSecUSec */
+	long slice_linger;             /* s it outlives the last session (settings) */
 	char *unit;                    /* the session's scope unit */
 	void *bus;                     /* sd_bus connection */
 	bool rested;                   /* rest(): the connection closed until release */

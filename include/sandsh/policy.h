@@ -72,7 +72,10 @@ struct sandsh_settings {
 	bool allow_root;         /* default false */
 	int log_facility;        /* LOG_AUTHPRIV by default */
 	char *log_facility_name; /* "authpriv" */
+	long slice_linger;       /* s the user's systemd slice outlives its last session; 10 */
 };
+#define SANDSH_SLICE_LINGER_DEFAULT 10
+#define SANDSH_SLICE_LINGER_MAX 3600
 
 /* The resolved policy of one user: merged and expanded. */
 struct sandsh_policy {

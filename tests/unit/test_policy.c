@@ -159,6 +159,7 @@ static void t_minimal(void **state)
 	assert_false(st->allow_root);
 	assert_int_equal(st->log_facility, LOG_AUTHPRIV);
 	assert_string_equal(st->log_facility_name, "authpriv");
+	assert_int_equal(st->slice_linger, 10);
 	sandsh_policy_file_free(pf);
 }
 
@@ -419,14 +420,24 @@ static void t_settings(void **state)
 {
 	struct sandsh_policy_file *pf =
 		parse_ok("version = 1;\nsettings = { cgroup_parent = \"sandsh/lab-1_x.y\"; "
-			 "allow_root = true; log_facility = \"local3\"; };\n");
+			 "allow_root = true; log_facility = \"local3\"; slice_linger = 0; };\n");
 	const struct sandsh_settings *st = sandsh_policy_settings(pf);
 
 	assert_string_equal(st->cgroup_parent, "sandsh/lab-1_x.y");
 	assert_true(st->allow_root);
 	assert_int_equal(st->log_facility, LOG_LOCAL3);
 	assert_string_equal(st->log_facility_name, "local3");
+	assert_int_equal(st->slice_linger, 0);
 	sandsh_policy_file_free(pf);
+	pf = parse_ok("version = 1;\nsettings = { slice_linger = 3600; };\n");
+	assert_int_equal(sandsh_policy_settings(pf)->slice_linger, 3600);
+	sandsh_policy_file_free(pf);
+	expect_parse_error("version = 1;\nsettings = { slice_linger = 3601; };\n",
+			   "t.conf:2: settings.slice_linger: must be between 0 and 3600\n");
+	expect_parse_error("version = 1;\nsettings = { slice_linger = -1; };\n",
+			   "t.conf:2: settings.slice_linger: must be between 0 and 3600\n");
+	expect_parse_error("version = 1;\nsettings = { slice_linger = \"10\"; };\n",
+			   "t.conf:2: settings.slice_linger: must be an integer\n");
 
 	expect_parse_error(
 		"version = 1;\n"
@@ -1152,7 +1163,7 @@ static void t_explain(void **state)
 	assert_string_equal(s,
 			    "# resolved policy from t.conf\n"
 			    "settings = { cgroup_parent = \"sandsh\"; allow_root = false; "
-			    "log_facility = \"local1\"; };\n"
+			    "log_facility = \"local1\"; slice_linger = 10; };\n"
 			    "allow = true;  # built-in\n"
 			    "sandbox = true;  # built-in\n"
 			    "rootfs = \"/srv/rootfs\";  # defaults (t.conf:4)\n"

@@ -249,6 +249,18 @@ end_sleep() {
 	check_gone "$name" "$user" "$SID"
 }
 
+# slice_linger N|default: this case's policy keeps the user's slice N s
+# after the last session, or the built-in time (run.sh writes the policy
+# afresh before each case, with 0).
+slice_linger() {
+	local sed="s/^  slice_linger = 0;\$/  slice_linger = $1;/" want="  slice_linger = $1;"
+	if [ "$1" = default ]; then
+		sed='/^  slice_linger = 0;$/d' want=
+	fi
+	G "sed -i '$sed' /etc/sandsh/sandsh.conf && ! grep -q '^  slice_linger = 0;' /etc/sandsh/sandsh.conf && sandsh --check >/dev/null" ||
+		fail "the case's policy has slice_linger ${want:-unset}"
+}
+
 # check_all_gone: at the end of a case, once all its sessions ended:
 # nothing of sandsh anywhere (no sandsh-* scope, registry entry, cgroup
 # under sandsh.slice but empty slices, cgroup of sandsh's own tree).

@@ -241,11 +241,15 @@ if ! out=$(G "$setup" 2>&1) || ! g_ready 60; then
 fi
 pass "users vmshell/vmbomb/vmescape (login shell sandsh), vmforce (ForceCommand), vmpam (pam_sandsh after pam_systemd)"
 
-# vm_policy: the test policy, written afresh before each case.
+# vm_policy: the test policy, written afresh before each case. The user's
+# slice goes with the last session (slice_linger = 0): no case finds the
+# last one's slice, or its stopper, still there; t-slice-linger.sh and the
+# bench take the built-in time (lib.sh: slice_linger).
 vm_policy() {
 	G "cat >/etc/sandsh/sandsh.conf.new && mv /etc/sandsh/sandsh.conf.new /etc/sandsh/sandsh.conf && sandsh --check >/dev/null" <<'EOF' ||
 version = 1;
 settings = {
+  slice_linger = 0;
   cgroup_parent = "sandsh";
   log_facility = "authpriv";
 };
