@@ -804,10 +804,14 @@ __attribute__((noreturn)) static void linger_then_stop(struct sandsh_cgroup *cg)
 			break;
 		clock_gettime(CLOCK_REALTIME, &now);
 		due = st.st_mtim.tv_sec + cg->slice_linger;
+		if (due - now.tv_sec > cg->slice_linger) {
+			/* The clock was set back: the last end is now. */
+			if (futimens(3, NULL) < 0)
+				break;
+			continue;
+		}
 		if (now.tv_sec < due) {
-			/* A clock set back waits at most slice_linger. */
-			left.tv_sec = due - now.tv_sec > cg->slice_linger ? cg->slice_linger
-									  : due - now.tv_sec;
+			left.tv_sec = due - now.tv_sec;
 			left.tv_nsec = 0;
 			nanosleep(&left, NULL);
 			continue;
