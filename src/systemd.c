@@ -448,34 +448,34 @@ static bool slice_limits_in_place(const struct sandsh_cgroup *cg)
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 
 	for (int i = 0; i < 3; i++) {
-		char path[300], buf[64], want[64];
-		unsigned long long quota, period;
+		char path[300], buf[64], want[64], *sp, *end;
+		unsigned long long v = cg->slice_lim[i], period;
 
 		snprintf(path, sizeof(path), "%s/%s", cg->user_rel, file[i]);
 		if (sandsh_cgroup_read_at(cg->mount_fd[0], path, buf, sizeof(buf)) < 0)
 			return false;
 		buf[strcspn(buf, "\n")] = '\0';
 		if (i == 2) {
-			if (sscanf(buf, "%llu %llu", &quota, &period) != 2) {
-				if (cg->slice_lim[2] != UINT64_MAX ||
-				    sscanf(buf, "max %llu", &period) != 1)
-					return false;
-				continue;
-			}
-			if (cg->slice_lim[2] == UINT64_MAX ||
-			    quota != (unsigned long long)(cg->slice_lim[2] * period / 1000000 > 1000
-								  ? cg->slice_lim[2] * period /
-									    1000000
-								  : 1000))
+			/* "QUOTA PERIOD" or "max PERIOD": the period is the
+			 * cgroup's; the quota systemd's for CPUQuotaPerSecUSec. */
+			sp = strchr(buf, ' ');
+			if (!sp)
 				return false;
-			continue;
-		}
-		if (cg->slice_lim[i] == UINT64_MAX)
+			errno = 0;
+			period = strtoull(sp + 1, &end, 10);
+			if (errno || end == sp + 1 || *end || period == 0 || period > 1000000)
+				return false;
+			if (v == UINT64_MAX)
+				snprintf(want, sizeof(want), "max %llu", period);
+			else
+				snprintf(want, sizeof(want), "%llu %llu",
+					 v * period / 1000000 > 1000 ? v * period / 1000000 : 1000,
+					 period);
+		} else if (v == UINT64_MAX) {
 			snprintf(want, sizeof(want), "max");
-		else
-			snprintf(want, sizeof(want), "%llu",
-				 (unsigned long long)(i == 1 ? cg->slice_lim[i] / page * page
-							     : cg->slice_lim[i]));
+		} else {
+			snprintf(want, sizeof(want), "%llu", i == 1 ? v / page * page : v);
+		}
 		if (strcmp(buf, want))
 			return false;
 	}
