@@ -10,6 +10,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -452,8 +454,13 @@ static bool slice_limits_in_place(const struct sandsh_cgroup *cg)
 		unsigned long long v = cg->slice_lim[i], period;
 
 		snprintf(path, sizeof(path), "%s/%s", cg->user_rel, file[i]);
-		if (sandsh_cgroup_read_at(cg->mount_fd[0], path, buf, sizeof(buf)) < 0)
+		if (sandsh_cgroup_read_at(cg->mount_fd[0], path, buf, sizeof(buf)) < 0) {
+			/* No such file: the controller is off there, right only
+			 * for no limit. */
+			if (errno == ENOENT && i > 0 && v == UINT64_MAX)
+				continue;
 			return false;
+		}
 		buf[strcspn(buf, "\n")] = '\0';
 		if (i == 2) {
 			/* "QUOTA PERIOD" or "max PERIOD": the period is the
@@ -463,7 +470,9 @@ static bool slice_limits_in_place(const struct sandsh_cgroup *cg)
 				return false;
 			errno = 0;
 			period = strtoull(sp + 1, &end, 10);
-			if (errno || end == sp + 1 || *end || period == 0 || period > 1000000)
+			/* systemd's period for a whole percentage (anything
+			 * else, e.g. an administrator's, is set again). */
+			if (errno || end == sp + 1 || *end || period != 100000)
 				return false;
 			if (v == UINT64_MAX)
 				snprintf(want, sizeof(want), "max %llu", period);
@@ -677,6 +686,12 @@ int sandsh_systemd_place(struct sandsh_cgroup *cg, pid_t pid, pid_t caller, stru
 			goto out;
 	}
 	cg->started = true;
+	/* A running slice's limits were found in its cgroup (prepare). Had
+	 * its unit gone inactive meanwhile (a stop that outlived its wait, a
+	 * cgroup left behind), the scope's start has just started it without
+	 * them: set them now, before PID 1 is let go. */
+	if (!cg->slice_aux && !slice_limits_in_place(cg) && slice_limits(cg, e) < 0)
+		goto out;
 	/* The job is done when the processes are in; trust, but verify. */
 	if (!in_unit(cg, pid, cg->unit) || (caller > 0 && !in_unit(cg, caller, cg->unit))) {
 		sandsh_err_set(e, 0, "systemd: %s started, but the session is not in it", cg->unit);
@@ -744,33 +759,36 @@ static void stop_slice_on(struct sandsh_cgroup *cg)
 /* The slice's stopper: a child of the session's process, so that the
  * caller (sshd, a script waiting for the exit) never waits for a systemd
  * job. Root through and through (the user cannot signal it), a session of
- * its own (no hangup reaches it), no signal blocked, a connection of its
- * own (sd-bus refuses one made before fork), nothing of the session's
- * descriptors but keep (as 3) and, with the hierarchy (mount_fd[0] as 4)
- * and /run/sandsh (run_fd as 5), what it needs to look again. Returns in
- * the child only (0); the parent gets the pid or -1. */
-static pid_t stopper(struct sandsh_cgroup *cg, int keep)
+ * its own (no hangup reaches it), no signal blocked, no supplementary
+ * group, a connection of its own (sd-bus refuses one made before fork),
+ * nothing of the session's descriptors but keep (as 3), the hierarchy
+ * (mount_fd[0] as 4), /run/sandsh (run_fd as 5) and, if not -1, ready (as
+ * 6). Returns in the child only (0); the parent gets the pid or -1. */
+static pid_t stopper(struct sandsh_cgroup *cg, int keep, int ready)
 {
 	struct sandsh_err ignored = { 0 };
-	int from[3] = { keep, cg->mount_fd[0], cg->run_fd }, high[3];
+	int from[4] = { keep, cg->mount_fd[0], cg->run_fd, ready }, high[4] = { -1, -1, -1, -1 };
+	int n = ready >= 0 ? 4 : 3;
 	sigset_t none;
 	pid_t pid = fork();
 	int null;
 
 	if (pid != 0)
 		return pid;
-	/* Out of the way first, so that no dup3 below overwrites a source. */
-	for (int i = 0; i < 3; i++)
-		if ((high[i] = fcntl(from[i], F_DUPFD_CLOEXEC, 64)) < 0)
+	/* Out of the way first, so that no dup3 below overwrites a source
+	 * (at 7 and up: the caller's descriptor limit may be low). */
+	for (int i = 0; i < n; i++)
+		if ((high[i] = fcntl(from[i], F_DUPFD_CLOEXEC, 7)) < 0)
 			_exit(1);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < n; i++)
 		if (dup3(high[i], 3 + i, O_CLOEXEC) < 0)
 			_exit(1);
 	sigemptyset(&none);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null < 0 || dup3(null, 0, 0) < 0 || dup3(null, 1, 0) < 0 || dup3(null, 2, 0) < 0 ||
-	    close_range(6, ~0U, 0) < 0 || setsid() < 0 || setresgid(0, 0, 0) < 0 ||
-	    setresuid(0, 0, 0) < 0 || sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+	    close_range(3 + (unsigned)n, ~0U, 0) < 0 || setsid() < 0 || setgroups(0, NULL) < 0 ||
+	    setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 ||
+	    sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		_exit(1);
 	/* Nothing of the caller's choices (nice, affinity, a working
 	 * directory on a mount it keeps busy) outlives the session. */
@@ -780,9 +798,39 @@ static pid_t stopper(struct sandsh_cgroup *cg, int keep)
 		cg->mount_fd[c] = -1;
 	cg->mount_fd[0] = 4;
 	cg->run_fd = 5;
-	cg->lock_fd = -1;
+	cg->lock_fd = cg->leaf_fd = cg->caller_pidfd = -1;
 	cg->bus = NULL; /* the parent's, if any; its socket is closed here */
 	return 0;
+}
+
+/* The lingering stopper leaves the unit it was born in (a PAM caller's
+ * or an ssh login's logind scope, which logind stops at logout with
+ * KillUserProcesses=yes, and keeps "closing" meanwhile without): a
+ * transient scope of its own, sandsh-stop-uUID-PID.scope, its job waited
+ * for; then it lets go of systemd until it stops the slice. Best effort:
+ * it lingers where it is if systemd says no. */
+static void own_scope(struct sandsh_cgroup *cg)
+{
+	struct sandsh_err ignored = { 0 };
+	char unit[96], desc[160];
+	sd_bus_message *m;
+
+	if (connect_bus(cg, &ignored) < 0)
+		return;
+	snprintf(unit, sizeof(unit), "sandsh-stop-u%u-%d.scope", (unsigned)cg->uid, (int)getpid());
+	snprintf(desc, sizeof(desc), "sandsh: stops %s after slice_linger", cg->slice);
+	m = method(cg, "StartTransientUnit");
+	if (m && sd.append(m, "ss", unit, "fail") >= 0 && sd.open_container(m, 'a', "(sv)") >= 0 &&
+	    sd.append(m, "(sv)", "Description", "s", desc) >= 0 &&
+	    sd.append(m, "(sv)", "CollectMode", "s", "inactive-or-failed") >= 0 &&
+	    sd.append(m, "(sv)", "PIDs", "au", 1, (uint32_t)getpid()) >= 0 &&
+	    sd.close_container(m) >= 0 && sd.append(m, "a(sa(sv))", 0) >= 0)
+		call_job(cg, m, unit, NULL, &ignored);
+	if (m)
+		sd.msg_unref(m);
+	sd.close_now(cg->bus);
+	cg->bus = NULL;
+	unload_lib();
 }
 
 /* The lingering stopper (holding the user's stop lock as fd 3, whose
@@ -795,7 +843,7 @@ __attribute__((noreturn)) static void linger_then_stop(struct sandsh_cgroup *cg)
 {
 	struct sandsh_err ignored = { 0 };
 
-	for (int rounds = 0; rounds < 100000; rounds++) {
+	for (;;) {
 		struct timespec now, left;
 		struct stat st;
 		time_t due;
@@ -807,7 +855,7 @@ __attribute__((noreturn)) static void linger_then_stop(struct sandsh_cgroup *cg)
 		if (due - now.tv_sec > cg->slice_linger) {
 			/* The clock was set back: the last end is now. */
 			if (futimens(3, NULL) < 0)
-				break;
+				sleep(1);
 			continue;
 		}
 		if (now.tv_sec < due) {
@@ -816,8 +864,12 @@ __attribute__((noreturn)) static void linger_then_stop(struct sandsh_cgroup *cg)
 			nanosleep(&left, NULL);
 			continue;
 		}
-		if (sandsh_cgroup_lock(cg, &ignored) < 0)
-			break; /* the slice stays; the next session's end tries again */
+		if (sandsh_cgroup_lock(cg, &ignored) < 0) {
+			/* A start holding it for a systemd job: this process
+			 * is the one that stops the slice, so it tries again. */
+			sleep(1);
+			continue;
+		}
 		if (fstat(3, &st) == 0 && st.st_mtim.tv_sec + cg->slice_linger > now.tv_sec) {
 			sandsh_cgroup_unlock(cg); /* a session ended meanwhile */
 			continue;
@@ -846,8 +898,8 @@ static void stop_slice(struct sandsh_cgroup *cg)
 	char *self = sandsh_cgroup_current(cg, 0, getpid());
 	size_t n = strlen(cg->user_rel);
 	bool inside = !self || (!strncmp(self, cg->user_rel, n) && (self[n] == '/' || !self[n]));
-	char name[64];
-	int fd;
+	char name[64], ok;
+	int fd, ready[2] = { -1, -1 };
 	pid_t pid;
 
 	/* A process in the slice (a persistent sandbox's keeper lives in its
@@ -863,21 +915,42 @@ static void stop_slice(struct sandsh_cgroup *cg)
 		fd = openat(cg->run_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0) {
 			/* This session's end, for whichever stopper waits. */
-			if (futimens(fd, NULL) == 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 &&
-			    errno == EWOULDBLOCK) {
+			(void)futimens(fd, NULL);
+			if (flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
 				close(fd);
 				return;
 			}
-			pid = stopper(cg, fd);
-			if (pid == 0)
+			/* The stopper says when it is out of this session's unit
+			 * (own_scope), so nothing of ours is left in it; if it
+			 * dies first, this process stops the slice now. */
+			if (pipe2(ready, O_CLOEXEC) < 0)
+				ready[0] = ready[1] = -1;
+			pid = ready[0] < 0 ? -1 : stopper(cg, fd, ready[1]);
+			if (pid == 0) {
+				own_scope(cg);
+				if (write(6, "1", 1) != 1 || close(6) < 0)
+					_exit(1);
 				linger_then_stop(cg);
+			}
 			close(fd); /* the child's copy holds the stop lock */
-			if (pid > 0)
-				return;
+			if (pid > 0) {
+				struct pollfd p = { .fd = ready[0], .events = POLLIN };
+				close(ready[1]);
+				ok = 0;
+				if (poll(&p, 1, (JOB_WAIT_S + 5) * 1000) == 1 &&
+				    read(ready[0], &ok, 1) != 1)
+					ok = 0;
+				close(ready[0]);
+				if (ok == '1')
+					return;
+			} else if (pid < 0 && ready[0] >= 0) {
+				close(ready[0]);
+				close(ready[1]);
+			}
 		}
 		/* No stop lock or no child: stop it now, as without linger. */
 	}
-	pid = stopper(cg, cg->lock_fd);
+	pid = stopper(cg, cg->lock_fd, -1);
 	if (pid < 0)
 		stop_slice_on(cg);
 	if (pid != 0)

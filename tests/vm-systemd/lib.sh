@@ -257,7 +257,7 @@ slice_linger() {
 	if [ "$1" = default ]; then
 		sed='/^  slice_linger = 0;$/d' want=
 	fi
-	G "sed -i '$sed' /etc/sandsh/sandsh.conf && ! grep -q '^  slice_linger = 0;' /etc/sandsh/sandsh.conf && sandsh --check >/dev/null" ||
+	G "sed -i '$sed' /etc/sandsh/sandsh.conf && { [ -z '$want' ] || grep -qx '$want' /etc/sandsh/sandsh.conf; } && { [ -n '$want' ] || ! grep -q '^  slice_linger' /etc/sandsh/sandsh.conf; } && sandsh --check >/dev/null" ||
 		fail "the case's policy has slice_linger ${want:-unset}"
 }
 
