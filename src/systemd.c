@@ -573,8 +573,9 @@ int sandsh_systemd_prepare(struct sandsh_cgroup *cg, const struct sandsh_setting
 	/* Under the user's lock no session of ours makes or stops the slice.
 	 * Its cgroup there: another session made it, only the limits are
 	 * set, if its cgroup does not have them already (a slice kept for
-	 * slice_linger, a user's second session). Not there: place() starts it with the scope, as an auxiliary
-	 * unit of the same call, one systemd job instead of two. */
+	 * slice_linger, a user's second session). Not there: place() starts
+	 * it with the scope, as an auxiliary unit of the same call, one
+	 * systemd job instead of two. */
 	if (faccessat(cg->mount_fd[0], cg->user_rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return slice_limits_in_place(cg) ? 0 : slice_limits(cg, e);
 	cg->slice_aux = true;
