@@ -275,6 +275,15 @@ static void unload_lib(void)
 	}
 }
 
+/* Closes this process's connection without waiting and unloads
+ * libsystemd: whatever connects later loads it again. */
+static void let_go(struct sandsh_cgroup *cg)
+{
+	sd.close_now(cg->bus);
+	cg->bus = NULL;
+	unload_lib();
+}
+
 void sandsh_cgroup_preconnect_drop(void)
 {
 	sd_bus *bus = take_pre();
@@ -829,9 +838,7 @@ static void own_scope(struct sandsh_cgroup *cg)
 		call_job(cg, m, unit, NULL, &ignored);
 	if (m)
 		sd.msg_unref(m);
-	sd.close_now(cg->bus);
-	cg->bus = NULL;
-	unload_lib();
+	let_go(cg);
 }
 
 /* The lingering stopper (holding the user's stop lock as fd 3, whose
@@ -965,10 +972,8 @@ void sandsh_systemd_rest(struct sandsh_cgroup *cg)
 {
 	if (!cg->bus || cg->caller)
 		return;
-	sd.close_now(cg->bus);
-	cg->bus = NULL;
+	let_go(cg);
 	cg->rested = true;
-	unload_lib();
 }
 
 void sandsh_systemd_release(struct sandsh_cgroup *cg)
