@@ -178,7 +178,38 @@ $(SECCOMP_H): $(BUILD)/tools/seccomp-gen $(FLAGS_FILE)
 $(BUILD)/obj/seccomp.o: $(SECCOMP_H)
 $(BUILD)/obj/systemd.o: | need-systemd-h
 
-$(BUILD)/libsandsh.a: $(CORE_OBJ)
+# The reaper (src/reaper/reaper.c): what a shell session's PID 1 becomes once
+# the command runs, embedded in sandsh by src/reaper/blob.S. A freestanding
+# program: the caller's flags first, then ours, which must win (no C
+# library; no RELRO: no loader to apply it), with the stack protector (its
+# start-up sets the canary), position independent, without relocations
+# (checked: nothing would apply them). Only for the architectures reaper.c has a system-call stub for;
+# elsewhere the image is empty and PID 1 stays a copy of the supervisor.
+REAPER_ARCHS := x86_64 aarch64
+READELF     ?= readelf
+REAPER      := $(if $(filter $(REAPER_ARCHS),$(firstword $(subst -, ,$(call machine-of,$(CC))))),$(BUILD)/sandsh-reaper)
+REAPER_CFLAGS := -std=gnu11 -Os $(WARN) -ffreestanding -fstack-protector-strong -fno-builtin \
+		-fno-asynchronous-unwind-tables -fno-unwind-tables -fPIE
+REAPER_CFLAGS += $(if $(filter aarch64,$(firstword $(subst -, ,$(call machine-of,$(CC))))),\
+		-mstack-protector-guard=sysreg -mstack-protector-guard-reg=tpidr_el0 \
+		-mstack-protector-guard-offset=16)
+REAPER_LDFLAGS := -nostdlib -pie -static-pie -s -Wl,-z,noexecstack -Wl,-z,norelro \
+		-Wl,-z,noseparate-code -Wl,--build-id=none
+
+$(BUILD)/sandsh-reaper: src/reaper/reaper.c Makefile $(FLAGS_FILE) | need-cc
+	@mkdir -p $(dir $@)
+	$(call say,CCLD,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(REAPER_CFLAGS) $(LDFLAGS) $(REAPER_LDFLAGS) -o $@.tmp $<
+	$(Q)if LC_ALL=C $(READELF) -r $@.tmp | grep -q '^Relocation section'; then \
+		echo "sandsh: $@ has relocations (nothing applies them)" >&2; rm -f $@.tmp; exit 1; fi
+	@mv -f $@.tmp $@
+
+$(BUILD)/obj/reaper-blob.o: src/reaper/blob.S $(REAPER) Makefile $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(call say,AS,$<)
+	$(Q)$(CC) $(if $(REAPER),-DSANDSH_REAPER='"$(REAPER)"') $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libsandsh.a: $(CORE_OBJ) $(BUILD)/obj/reaper-blob.o
 	$(call say,AR,$@)
 	@rm -f $@
 	$(Q)$(AR) rcs $@ $^
@@ -201,6 +232,10 @@ $(BUILD)/pam_sandsh.so: $(BUILD)/obj/pam_sandsh.o $(BUILD)/libsandsh.a pam/pam_s
 	$(Q)$(CC) $(ALL_CFLAGS) -shared $(SANDSH_LDFLAGS) -Wl,-z,defs \
 		-Wl,--version-script=pam/pam_sandsh.map $(LDFLAGS) -o $@ \
 		$(BUILD)/obj/pam_sandsh.o $(BUILD)/libsandsh.a $(LIBS) -lpam
+
+# The reaper's tests run the built program.
+$(BUILD)/tests/test_reaper: $(REAPER)
+$(BUILD)/tests/test_reaper: ALL_CPPFLAGS += $(if $(REAPER),-DSANDSH_REAPER_PATH='"$(abspath $(REAPER))"')
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsandsh.a $(HEADERS) $(FLAGS_FILE) | deps-check
 	@mkdir -p $(dir $@)

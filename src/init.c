@@ -14,12 +14,16 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sandsh/fs.h"
@@ -135,6 +139,73 @@ static int command_main(void *arg)
 	exec_command(arg);
 }
 
+/* The program PID 1 becomes once the command runs (reaper/reaper.c,
+ * embedded by reaper/blob.S); empty where it is not built. */
+extern const unsigned char sandsh_reaper_image[] __attribute__((visibility("hidden")));
+extern const uint32_t sandsh_reaper_size __attribute__((visibility("hidden")));
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U /* Linux 6.3: executable even under vm.memfd_noexec = 1 */
+#endif
+
+/* Once the command has its own address space (and has run for
+ * REAPER_DELAY_MS), a shell session's PID 1 has nothing left to do but reap
+ * and pass signals on: it exchanges this copy of the supervisor (its
+ * libraries, heap, stack and page tables) for the reaper, a page of code,
+ * executed from a sealed memfd that only the kernel reads (mode 0111: the
+ * exec is not dumpable, not the user's to trace). Same signal mask, same
+ * signalfd, same parent-death signal (no set-user-ID, no capability, no
+ * credential change). Returns only if that could not be done (no image
+ * for this architecture, memfds not executable here): PID 1 then goes on
+ * as it is, the same duties in the same process. */
+static void become_reaper(int sfd, pid_t child)
+{
+	size_t len = sandsh_reaper_size, done = 0;
+	char fd_var[32], pid_var[32];
+	char *argv[] = { "sandsh-init", NULL };
+	char *envp[] = { fd_var, pid_var, NULL };
+	int fd;
+
+	if (len == 0)
+		return;
+	fd = memfd_create("sandsh-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (fd < 0 && errno == EINVAL) /* before Linux 6.3 */
+		fd = memfd_create("sandsh-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return;
+	while (done < len) {
+		ssize_t n = write(fd, sandsh_reaper_image + done, len - done);
+		if (n <= 0)
+			goto out;
+		done += (size_t)n;
+	}
+	if (fchmod(fd, 0111) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+		goto out;
+	snprintf(fd_var, sizeof(fd_var), "SIGNALFD=%d", sfd);
+	snprintf(pid_var, sizeof(pid_var), "COMMAND=%d", (int)child);
+	if (fcntl(sfd, F_SETFD, 0) < 0)
+		goto out;
+	SANDSH_PROF("reaper");
+	syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
+	(void)fcntl(sfd, F_SETFD, FD_CLOEXEC);
+out:
+	close(fd);
+}
+
+/* A command that ends within this time (a `-c` command: scp, rsync, a
+ * check) ends before PID 1 would change: the exec would only add to its
+ * time. A login, or any command that runs on, gets the small PID 1. */
+#define REAPER_DELAY_MS 50
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 static int status_of(int wstatus)
 {
 	if (WIFEXITED(wstatus))
@@ -175,6 +246,7 @@ void sandsh_init_main(const struct sandsh_launch *l)
 	sigset_t set;
 	pid_t child = -1;
 	bool failed = false;
+	int64_t reaper_at = 0;
 	int sfd;
 
 	/* If the supervisor dies, so does the sandbox (and, with PID 1, every
@@ -254,11 +326,26 @@ void sandsh_init_main(const struct sandsh_launch *l)
 		}
 		close(l->report_fd);
 		SANDSH_PROF("cmd-forked");
+		reaper_at = now_ms() + REAPER_DELAY_MS;
 	}
 
 	for (;;) {
 		struct signalfd_siginfo si;
-		ssize_t n = read(sfd, &si, sizeof(si));
+		ssize_t n;
+
+		if (reaper_at) {
+			struct pollfd p = { .fd = sfd, .events = POLLIN };
+			int64_t left = reaper_at - now_ms();
+
+			if (left <= 0) {
+				reaper_at = 0;
+				become_reaper(sfd, child);
+				continue;
+			}
+			if (poll(&p, 1, (int)left) <= 0)
+				continue; /* time is up, or EINTR: look again */
+		}
+		n = read(sfd, &si, sizeof(si));
 
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -12,7 +12,7 @@
 # (`make deps` installs it: Debian 12's clang-format, a package of its own
 # on Ubuntu 24.04, whose clang-format is 18).
 CLANG_FORMAT ?= $(or $(shell command -v clang-format-14 2>/dev/null),clang-format)
-FORMAT_SRC   := $(wildcard src/*.c src/*.h pam/*.c include/sandsh/*.h tools/*.c \
+FORMAT_SRC   := $(wildcard src/*.c src/*.h src/reaper/*.c pam/*.c include/sandsh/*.h tools/*.c \
                   tests/unit/*.c tests/tools/*.c bench/*.c bench/*.h)
 
 .PHONY: format format-check build-check

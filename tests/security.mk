@@ -122,7 +122,7 @@ TIDY        ?= clang-tidy
 TIDY_ARGS    = --quiet --checks='$(TIDY_CHECKS)' --extra-arg=-std=gnu11 \
 		--extra-arg=-Iinclude --extra-arg=-I$(BUILD)/gen --extra-arg=-D_GNU_SOURCE \
 		--extra-arg=-DSANDSH_SYSCONFDIR='"$(SYSCONFDIR)"' --extra-arg=-DSANDSH_VERSION='"$(VERSION)"'
-ANALYZE_SRC := $(wildcard src/*.c) $(wildcard pam/*.c) $(wildcard tools/*.c)
+ANALYZE_SRC := $(wildcard src/*.c) $(wildcard src/reaper/*.c) $(wildcard pam/*.c) $(wildcard tools/*.c)
 tool-version = $(shell $(1) --version 2>/dev/null | sed -n '$(2)' | head -n1)
 TIDY_VERSION     = $(call tool-version,$(TIDY),s/.*LLVM version \([0-9]*\).*/\1/p)
 CPPCHECK_VERSION = $(call tool-version,$(CPPCHECK),s/^Cppcheck \([0-9]*\.[0-9]*\).*/\1/p)
