@@ -17,7 +17,7 @@ FUZZ_CFLAGS        := -std=gnu11 -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) \
                       -Wall -Wextra -Wno-unused-parameter -Wshadow
 FUZZ_HARNESSES     := fuzz_policy fuzz_args_env
 FUZZ_BINS          := $(FUZZ_HARNESSES:%=$(FUZZ_DIR)/%)
-FUZZ_CORE_OBJ      := $(CORE_SRC:src/%.c=$(FUZZ_DIR)/obj/%.o)
+FUZZ_CORE_OBJ      := $(CORE_SRC:src/%.c=$(FUZZ_DIR)/obj/%.o) $(FUZZ_DIR)/obj/reaper-blob.o
 
 .PHONY: fuzz fuzz-build fuzz-short security-check analyze analyze-cppcheck analyze-tidy
 
@@ -32,6 +32,12 @@ $(FUZZ_DIR)/obj/%.o: src/%.c $(HEADERS) tests/security.mk | need-config-h need-l
 	@mkdir -p $(dir $@)
 	$(call say,FUZZCC,$<)
 	$(Q)$(FUZZ_CC) $(SANDSH_CPPFLAGS) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+# init.c's reaper image, empty: nothing the fuzzers run starts a PID 1.
+$(FUZZ_DIR)/obj/reaper-blob.o: src/reaper/blob.S tests/security.mk | need-libfuzzer
+	@mkdir -p $(dir $@)
+	$(call say,FUZZAS,$<)
+	$(Q)$(FUZZ_CC) -c -o $@ $<
 
 $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_CORE_OBJ) $(HEADERS)
 	$(call say,FUZZLD,$@)
