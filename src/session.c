@@ -8,11 +8,14 @@
  * the user can neither signal nor ptrace it (SECURITY 14). */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -193,9 +196,57 @@ static void read_caller(int *sock, struct sandsh_outcome *o)
 /* Waits for PID 1, forwarding signals, enforcing the timeout and, for PAM,
  * ending the sandbox when the caller is gone; returns PID 1's wait status
  * as an exit status, or -1 (PID 1 killed and reaped) with e set. */
+/* A session still running SETTLE_MS after its start will most likely run
+ * for minutes or hours (a login), with the supervisor asleep in poll() the
+ * whole time; what the start needed and left behind is given back then
+ * (a `-c` command that ends sooner pays nothing): the stack below this
+ * point, which the start's deep calls grew (libconfig's parser, NSS's
+ * results, path walks) and nothing will read again, and the heap's free
+ * pages. Best effort: whatever fails is kept. */
+#define SETTLE_MS 50
+
+/* The lowest address of this process's stack mapping, or 0. Its own
+ * buffer is below the caller's frame, and dead once it returns. */
+__attribute__((noinline)) static uintptr_t stack_low(void)
+{
+	char maps[8192];
+	const char *line;
+	size_t len = 0;
+	ssize_t n;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	while (len < sizeof(maps) - 1 && (n = read(fd, maps + len, sizeof(maps) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	maps[len] = '\0';
+	line = strstr(maps, "[stack]");
+	if (!line)
+		return 0;
+	while (line > maps && line[-1] != '\n')
+		line--;
+	return (uintptr_t)strtoull(line, NULL, 16);
+}
+
+__attribute__((noinline)) static void settle(void)
+{
+	uintptr_t low = stack_low(), top;
+	volatile char here = 0;
+
+	malloc_trim(0);
+	/* Everything below this frame but the page under it (for madvise's
+	 * own call; no signal handler runs on this stack). */
+	top = ((uintptr_t)&here & ~(uintptr_t)4095) - 4096;
+	if (low && low < top)
+		(void)madvise((void *)low, top - low, MADV_DONTNEED);
+	(void)here;
+}
+
 int sandsh_supervise(struct sandsh_watch *w, struct sandsh_outcome *o, struct sandsh_err *e)
 {
 	int timeout_fd = -1, kill_fd;
+	bool settled = false;
 	siginfo_t info;
 
 	kill_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -227,12 +278,18 @@ int sandsh_supervise(struct sandsh_watch *w, struct sandsh_outcome *o, struct sa
 				{ .fd = w->sock, .events = POLLIN },
 			};
 			uint64_t ticks;
+			int ready = poll(fds, 6, settled ? -1 : SETTLE_MS);
 
-			if (poll(fds, 6, -1) < 0) {
+			if (ready < 0) {
 				if (errno == EINTR)
 					continue;
 				sandsh_err_set(e, errno, "poll");
 				goto kill;
+			}
+			if (ready == 0) {
+				settle();
+				settled = true;
+				continue;
 			}
 			if (fds[5].revents)
 				read_caller(&w->sock, o);

@@ -48,6 +48,16 @@ assert_eq "host, same user: /proc/<reaper>/environ -> refused (not dumpable)" "r
 		>/dev/null 2>&1 && echo read || echo refused)"
 assert_eq "the outer sandsh is not the reaper" "yes" \
 	"$([ "$(readlink "/proc/${outer:-0}/exe")" != "$REAPER_EXE" ] && echo yes)"
+# The supervisor, asleep in poll() 50 ms after the start, gave back the
+# stack its start grew: nothing resident more than two pages below where
+# it waits (/proc/PID/syscall's stack pointer).
+sp=$(awk '{ print $(NF - 1) }' "/proc/${outer:-0}/syscall" 2>/dev/null)
+stack=$(awk '/ \[stack\]$/ { split($1, a, "-"); print a[2]; f = 1 } f && /^Rss:/ { print $2; exit }' \
+	"/proc/${outer:-0}/smaps" 2>/dev/null | tr '\n' ' ')
+read -r hi rss <<<"$stack"
+live=$(((0x${hi:-0} - ((${sp:-0} >> 12) << 12)) / 1024))
+assert_eq "the waiting supervisor's stack: only its live frames resident (+ 2 pages)" "yes" \
+	"$([ "${rss:-999}" -le $((live + 8)) ] && echo yes || echo "no: $rss KiB resident, $live KiB above the stack pointer")"
 wait_bg
 assert_status "a session under the reaper ends with the command's status" 0
 
