@@ -155,19 +155,35 @@ extern const uint32_t sandsh_reaper_size __attribute__((visibility("hidden")));
  * executed from a sealed memfd that only the kernel reads (mode 0111: the
  * exec is not dumpable, not the user's to trace). Same signal mask, same
  * signalfd, same parent-death signal (no set-user-ID, no capability, no
- * credential change). Returns only if that could not be done (no image
- * for this architecture, memfds not executable here): PID 1 then goes on
- * as it is, the same duties in the same process. */
+ * credential change; the reaper checks). Returns if that could not be
+ * done (no image for this architecture, memfds not executable here,
+ * fs.suid_dumpable = 1): PID 1 then goes on as it is, the same duties in
+ * the same process. A failure past the exec's point of no return (out of
+ * memory, say) kills PID 1, and the session with it (status 137 or 139). */
 static void become_reaper(int sfd, pid_t child)
 {
 	size_t len = sandsh_reaper_size, done = 0;
-	char fd_var[32], pid_var[32];
+	char fd_var[32], pid_var[32], dumpable[4] = "";
 	char *argv[] = { "sandsh-init", NULL };
 	char *envp[] = { fd_var, pid_var, NULL };
 	int fd;
 
 	if (len == 0)
 		return;
+	/* An exec of an unreadable file leaves the process as dumpable as
+	 * fs.suid_dumpable says: 0 or 2 keep the user from tracing it, 1
+	 * ("debug") would make it the user's to trace until the reaper's
+	 * first system call. Then PID 1 stays as it is. (The sandbox's own
+	 * /proc: the user cannot mount over it.) */
+	fd = open("/proc/sys/fs/suid_dumpable", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (read(fd, dumpable, sizeof(dumpable) - 1) < 1 ||
+	    (dumpable[0] != '0' && dumpable[0] != '2') || dumpable[1] != '\n') {
+		close(fd);
+		return;
+	}
+	close(fd);
 	fd = memfd_create("sandsh-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
 	if (fd < 0 && errno == EINVAL) /* before Linux 6.3 */
 		fd = memfd_create("sandsh-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);

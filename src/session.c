@@ -205,39 +205,66 @@ static void read_caller(int *sock, struct sandsh_outcome *o)
  * pages. Best effort: whatever fails is kept. */
 #define SETTLE_MS 50
 
-/* The lowest address of this process's stack mapping, or 0. Its own
- * buffer is below the caller's frame, and dead once it returns. */
-__attribute__((noinline)) static uintptr_t stack_low(void)
+/* The start of the mapping that holds ADDR (this thread's stack), from
+ * /proc/self/maps read line by line, names ignored; 0 if none is found.
+ * Its buffer is below the caller's frame, and dead once it returns. */
+__attribute__((noinline)) static uintptr_t mapping_start(uintptr_t addr)
 {
-	char maps[8192];
-	const char *line;
-	size_t len = 0;
+	char buf[4096];
+	size_t have = 0;
 	ssize_t n;
+	uintptr_t found = 0;
+	bool skip = false;
 	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return 0;
-	while (len < sizeof(maps) - 1 && (n = read(fd, maps + len, sizeof(maps) - 1 - len)) > 0)
-		len += (size_t)n;
+	while (!found && (n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+		char *line = buf, *nl;
+
+		have += (size_t)n;
+		buf[have] = '\0';
+		if (skip) { /* the rest of a line too long for the buffer */
+			nl = strchr(buf, '\n');
+			line = nl ? nl + 1 : buf + have;
+			skip = !nl;
+		}
+		while (!found && (nl = strchr(line, '\n'))) {
+			char *end;
+			uintptr_t lo = (uintptr_t)strtoull(line, &end, 16), hi;
+
+			if (*end == '-') {
+				hi = (uintptr_t)strtoull(end + 1, NULL, 16);
+				if (lo <= addr && addr < hi)
+					found = lo;
+			}
+			line = nl + 1;
+		}
+		/* Keep the unfinished line; one longer than the buffer is
+		 * skipped to its end (a path that long is not our stack's). */
+		have = (size_t)(buf + have - line);
+		if (have == sizeof(buf) - 1) {
+			have = 0;
+			skip = true;
+		}
+		memmove(buf, line, have);
+	}
 	close(fd);
-	maps[len] = '\0';
-	line = strstr(maps, "[stack]");
-	if (!line)
-		return 0;
-	while (line > maps && line[-1] != '\n')
-		line--;
-	return (uintptr_t)strtoull(line, NULL, 16);
+	return found;
 }
 
 __attribute__((noinline)) static void settle(void)
 {
-	uintptr_t low = stack_low(), top;
 	volatile char here = 0;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), top, low;
 
 	malloc_trim(0);
+	if (page == 0 || page & (page - 1))
+		return;
+	low = mapping_start((uintptr_t)&here);
 	/* Everything below this frame but the page under it (for madvise's
 	 * own call; no signal handler runs on this stack). */
-	top = ((uintptr_t)&here & ~(uintptr_t)4095) - 4096;
+	top = ((uintptr_t)&here & ~(page - 1)) - page;
 	if (low && low < top)
 		(void)madvise((void *)low, top - low, MADV_DONTNEED);
 	(void)here;

@@ -174,9 +174,12 @@ __attribute__((noreturn, noinline)) static void run(char **envp)
 	static const char name[] = "sandsh-init";
 	long sfd, child;
 
-	/* Not the user's to trace (the memfd is not readable, which already
-	 * made the exec non-dumpable; this says it again). */
-	if (sys3(__NR_prctl, PR_SET_DUMPABLE, 0, 0) < 0)
+	int pdeath = 0;
+
+	/* The parent-death signal must have survived the exec (it would not
+	 * have, had the exec been a secure one, an LSM's transition, say):
+	 * without it the sandbox could outlive its supervisor. */
+	if (sys3(__NR_prctl, PR_GET_PDEATHSIG, (long)&pdeath, 0) < 0 || pdeath != SIGKILL)
 		quit(EXIT_FAILURE_STATUS);
 	/* execveat(fd, "") names the process after the fd's number. */
 	(void)sys3(__NR_prctl, PR_SET_NAME, (long)name, 0);
@@ -216,6 +219,11 @@ NO_CANARY __attribute__((noreturn, used)) void reaper_main(long *sp)
 	unsigned long *aux, canary = 0;
 	char **e = envp;
 
+	/* First: not the user's to trace. The memfd is not readable, so the
+	 * exec already made this process not dumpable (init.c runs it only
+	 * where fs.suid_dumpable is 0 or 2); this says it again. */
+	if (sys3(__NR_prctl, PR_SET_DUMPABLE, 0, 0) < 0)
+		quit(EXIT_FAILURE_STATUS);
 	while (*e)
 		e++;
 	for (aux = (unsigned long *)(e + 1); aux[0] != 0; aux += 2)

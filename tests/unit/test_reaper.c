@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,6 +28,10 @@
 #ifndef SANDSH_REAPER_PATH
 #define SANDSH_REAPER_PATH ""
 #endif
+
+/* The reaper insists on SIGKILL as its parent-death signal, as init.c
+ * leaves it; a test turns this off to see the refusal. */
+static int with_pdeath = 1;
 
 struct run {
 	pid_t reaper;
@@ -56,6 +61,8 @@ static struct run start(const char *const env_in[], const char *cmd, int other)
 
 		if (null < 0 || dup2(null, 0) < 0)
 			_exit(89);
+		if (with_pdeath && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+			_exit(88);
 		sigemptyset(&set);
 		sigaddset(&set, SIGCHLD);
 		sigaddset(&set, SIGTERM);
@@ -80,6 +87,8 @@ static struct run start(const char *const env_in[], const char *cmd, int other)
 		for (int i = 0; env_in[i] && i < 4; i++) {
 			if (strcmp(env_in[i], "SIGNALFD=%d") == 0)
 				snprintf(vars[i], sizeof(vars[i]), "SIGNALFD=%d", sfd);
+			else if (strcmp(env_in[i], "SIGNALFD=%null") == 0)
+				snprintf(vars[i], sizeof(vars[i]), "SIGNALFD=%d", null);
 			else if (strcmp(env_in[i], "COMMAND=%d") == 0)
 				snprintf(vars[i], sizeof(vars[i]), "COMMAND=%d", (int)c);
 			else
@@ -166,9 +175,30 @@ static void other_children_are_reaped_not_waited_for(void **state)
 	struct run r;
 
 	built(state);
-	/* The other child (status 9) ends first; the reaper goes on until
-	 * the command ends, with the command's status. */
-	r = start(good_env, "sleep 0.3; exit 5", 1);
+	/* The other child (status 9) ends first; the reaper reaps it (one
+	 * child left, within 5 s) and goes on until the command ends, with
+	 * the command's status. */
+	r = start(good_env, "sleep 2; exit 5", 1);
+	int children = -1;
+	for (int i = 0; i < 50 && children != 1; i++) {
+		char path[64], list[256] = "";
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)r.reaper,
+			 (int)r.reaper);
+		FILE *f = fopen(path, "re");
+		if (f) {
+			if (!fgets(list, sizeof(list), f))
+				list[0] = '\0';
+			fclose(f);
+		}
+		children = 0;
+		for (char *t = strtok(list, " \n"); t; t = strtok(NULL, " \n"))
+			children++;
+		if (children != 1) {
+			struct timespec t = { 0, 100 * 1000 * 1000 };
+			nanosleep(&t, NULL);
+		}
+	}
+	assert_int_equal(children, 1);
 	assert_int_equal(finish(&r), 5);
 }
 
@@ -202,7 +232,7 @@ static void refuses_a_start_it_does_not_understand(void **state)
 	static const char *const big[] = { "SIGNALFD=%d", "COMMAND=99999999999", NULL };
 	static const char *const empty[] = { "SIGNALFD=", "COMMAND=%d", NULL };
 	static const char *const prefix[] = { "SIGNALFDX=%d", "COMMAND=%d", NULL };
-	static const char *const not_sfd[] = { "SIGNALFD=0", "COMMAND=%d", NULL };
+	static const char *const not_sfd[] = { "SIGNALFD=%null", "COMMAND=%d", NULL };
 	const char *const *cases[] = { none, no_cmd, no_fd,  bad_fd, zero,
 				       big,  empty,  prefix, not_sfd };
 	struct run r;
@@ -215,6 +245,12 @@ static void refuses_a_start_it_does_not_understand(void **state)
 		if (st != 125)
 			fail_msg("case %zu: status %d, want 125", i, st);
 	}
+	/* Without the parent-death signal the sandbox could outlive its
+	 * supervisor: refused too. */
+	with_pdeath = 0;
+	r = start(good_env, "sleep 0.5", 0);
+	with_pdeath = 1;
+	assert_int_equal(finish(&r), 125);
 }
 
 int main(void)
