@@ -29,6 +29,7 @@
 #include "sandsh/fs.h"
 #include "sandsh/prof.h"
 #include "sandsh/sandbox.h"
+#include "session-internal.h"
 
 void sandsh_init_forwarded_signals(sigset_t *set)
 {
@@ -162,7 +163,7 @@ extern const uint32_t sandsh_reaper_size __attribute__((visibility("hidden")));
  * memory, say) kills PID 1, and the session with it (status 137 or 139). */
 static void become_reaper(int sfd, pid_t child)
 {
-	size_t len = sandsh_reaper_size, done = 0;
+	size_t len = sandsh_reaper_size;
 	char fd_var[32], pid_var[32], dumpable[4] = "";
 	char *argv[] = { "sandsh-init", NULL };
 	char *envp[] = { fd_var, pid_var, NULL };
@@ -189,13 +190,7 @@ static void become_reaper(int sfd, pid_t child)
 		fd = memfd_create("sandsh-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return;
-	while (done < len) {
-		ssize_t n = write(fd, sandsh_reaper_image + done, len - done);
-		if (n <= 0)
-			goto out;
-		done += (size_t)n;
-	}
-	if (fchmod(fd, 0111) < 0 ||
+	if (sandsh_fs_write_all(fd, sandsh_reaper_image, len) < 0 || fchmod(fd, 0111) < 0 ||
 	    fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
 		goto out;
 	snprintf(fd_var, sizeof(fd_var), "SIGNALFD=%d", sfd);
@@ -213,14 +208,6 @@ out:
  * check) ends before PID 1 would change: the exec would only add to its
  * time. A login, or any command that runs on, gets the small PID 1. */
 #define REAPER_DELAY_MS 50
-
-static int64_t now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 static int status_of(int wstatus)
 {
@@ -262,7 +249,8 @@ void sandsh_init_main(const struct sandsh_launch *l)
 	sigset_t set;
 	pid_t child = -1;
 	bool failed = false;
-	int64_t reaper_at = 0;
+	struct timespec started; /* the command's start, while the reaper is due */
+	bool reaper_due = false;
 	int sfd;
 
 	/* If the supervisor dies, so does the sandbox (and, with PID 1, every
@@ -342,19 +330,20 @@ void sandsh_init_main(const struct sandsh_launch *l)
 		}
 		close(l->report_fd);
 		SANDSH_PROF("cmd-forked");
-		reaper_at = now_ms() + REAPER_DELAY_MS;
+		clock_gettime(CLOCK_MONOTONIC, &started);
+		reaper_due = true;
 	}
 
 	for (;;) {
 		struct signalfd_siginfo si;
 		ssize_t n;
 
-		if (reaper_at) {
+		if (reaper_due) {
 			struct pollfd p = { .fd = sfd, .events = POLLIN };
-			int64_t left = reaper_at - now_ms();
+			long left = REAPER_DELAY_MS - sandsh_elapsed_ms(&started);
 
 			if (left <= 0) {
-				reaper_at = 0;
+				reaper_due = false;
 				become_reaper(sfd, child);
 				continue;
 			}
