@@ -187,10 +187,11 @@ $(BUILD)/obj/systemd.o: | need-systemd-h
 # elsewhere the image is empty and PID 1 stays a copy of the supervisor.
 REAPER_ARCHS := x86_64 aarch64
 READELF     ?= readelf
-REAPER      := $(if $(filter $(REAPER_ARCHS),$(firstword $(subst -, ,$(call machine-of,$(CC))))),$(BUILD)/sandsh-reaper)
+REAPER_ARCH := $(firstword $(subst -, ,$(call machine-of,$(CC))))
+REAPER      := $(if $(filter $(REAPER_ARCHS),$(REAPER_ARCH)),$(BUILD)/sandsh-reaper)
 REAPER_CFLAGS := -std=gnu11 -Os $(WARN) -ffreestanding -fstack-protector-strong -fno-builtin \
 		-fno-asynchronous-unwind-tables -fno-unwind-tables -fPIE
-REAPER_CFLAGS += $(if $(filter aarch64,$(firstword $(subst -, ,$(call machine-of,$(CC))))),\
+REAPER_CFLAGS += $(if $(filter aarch64,$(REAPER_ARCH)),\
 		-mstack-protector-guard=sysreg -mstack-protector-guard-reg=tpidr_el0 \
 		-mstack-protector-guard-offset=16)
 REAPER_LDFLAGS := -nostdlib -pie -static-pie -s -Wl,-z,noexecstack -Wl,-z,norelro \

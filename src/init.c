@@ -150,7 +150,7 @@ extern const uint32_t sandsh_reaper_size __attribute__((visibility("hidden")));
 #endif
 
 /* Once the command has its own address space (and has run for
- * REAPER_DELAY_MS), a shell session's PID 1 has nothing left to do but reap
+ * SANDSH_SETTLE_MS), a shell session's PID 1 has nothing left to do but reap
  * and pass signals on: it exchanges this copy of the supervisor (its
  * libraries, heap, stack and page tables) for the reaper, a page of code,
  * executed from a sealed memfd that only the kernel reads (mode 0111: the
@@ -203,11 +203,6 @@ static void become_reaper(int sfd, pid_t child)
 out:
 	close(fd);
 }
-
-/* A command that ends within this time (a `-c` command: scp, rsync, a
- * check) ends before PID 1 would change: the exec would only add to its
- * time. A login, or any command that runs on, gets the small PID 1. */
-#define REAPER_DELAY_MS 50
 
 static int status_of(int wstatus)
 {
@@ -340,7 +335,7 @@ void sandsh_init_main(const struct sandsh_launch *l)
 
 		if (reaper_due) {
 			struct pollfd p = { .fd = sfd, .events = POLLIN };
-			long left = REAPER_DELAY_MS - sandsh_elapsed_ms(&started);
+			long left = SANDSH_SETTLE_MS - sandsh_elapsed_ms(&started);
 
 			if (left <= 0) {
 				reaper_due = false;

@@ -67,6 +67,13 @@ int sandsh_give_to_caller(int sock, const char *id, int flags, int pid1_fd, int 
 			  struct sandsh_err *e);
 void sandsh_tell_failure(int sock, const struct sandsh_err *e);
 long sandsh_elapsed_ms(const struct timespec *t0);
+
+/* A session still running this long after its command started will most
+ * likely run for minutes or hours (a login); a `-c` command (scp, rsync, a
+ * check) has mostly ended by then. Then, and not before, PID 1 becomes the
+ * reaper (init.c) and the supervisor gives back what its start left
+ * (session.c): a command that ends sooner pays for neither. */
+#define SANDSH_SETTLE_MS 50
 /* In a new child: close every fd but 0-2, a, b and c (-1: none). */
 int sandsh_keep_fds(int a, int b, int c);
 /* A detached supervisor (PAM's, the keeper): 0-2 on /dev/null, a as fd 3,

@@ -193,17 +193,12 @@ static void read_caller(int *sock, struct sandsh_outcome *o)
 		*sock = -1; /* the caller closed it: its pidfd says when it is gone */
 }
 
-/* Waits for PID 1, forwarding signals, enforcing the timeout and, for PAM,
- * ending the sandbox when the caller is gone; returns PID 1's wait status
- * as an exit status, or -1 (PID 1 killed and reaped) with e set. */
-/* A session still running SETTLE_MS after its start will most likely run
- * for minutes or hours (a login), with the supervisor asleep in poll() the
- * whole time; what the start needed and left behind is given back then
- * (a `-c` command that ends sooner pays nothing): the stack below this
- * point, which the start's deep calls grew (libconfig's parser, NSS's
- * results, path walks) and nothing will read again, and the heap's free
- * pages. Best effort: whatever fails is kept. */
-#define SETTLE_MS 50
+/* A session still running SANDSH_SETTLE_MS after its start leaves the
+ * supervisor asleep in poll() for a long time; what the start needed and
+ * left behind is given back then: the stack below this point, which the
+ * start's deep calls grew (libconfig's parser, NSS's results, path walks)
+ * and nothing will read again, and the heap's free pages. Best effort:
+ * whatever fails is kept. */
 
 /* The start of the mapping that holds ADDR (this thread's stack), from
  * /proc/self/maps read line by line, names ignored; 0 if none is found.
@@ -270,6 +265,9 @@ __attribute__((noinline)) static void settle(void)
 	(void)here;
 }
 
+/* Waits for PID 1, forwarding signals, enforcing the timeout and, for PAM,
+ * ending the sandbox when the caller is gone; returns PID 1's wait status
+ * as an exit status, or -1 (PID 1 killed and reaped) with e set. */
 int sandsh_supervise(struct sandsh_watch *w, struct sandsh_outcome *o, struct sandsh_err *e)
 {
 	int timeout_fd = -1, kill_fd;
@@ -305,7 +303,7 @@ int sandsh_supervise(struct sandsh_watch *w, struct sandsh_outcome *o, struct sa
 				{ .fd = w->sock, .events = POLLIN },
 			};
 			uint64_t ticks;
-			int ready = poll(fds, 6, settled ? -1 : SETTLE_MS);
+			int ready = poll(fds, 6, settled ? -1 : SANDSH_SETTLE_MS);
 
 			if (ready < 0) {
 				if (errno == EINTR)
