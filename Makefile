@@ -14,6 +14,8 @@ DESTDIR     ?=
 BUILD       ?= build
 MANDIR      ?= $(PREFIX)/share/man
 DATADIR     ?= $(PREFIX)/share
+# The tty group's gid, for each sandbox's /dev/pts (as systemd's -Dtty-gid).
+TTY_GID     ?= 5
 INSTALL_OWNER ?= -o root -g root
 
 # --- compilers and flags -----------------------------------------------------
@@ -53,7 +55,8 @@ HARDEN_CFLAGS = $(eval HARDEN_CFLAGS := $$(foreach f,-fstack-protector-strong -f
 	-fno-strict-overflow -fno-delete-null-pointer-checks)$(HARDEN_CFLAGS)
 
 SANDSH_CPPFLAGS := -Iinclude -I$(BUILD)/gen -D_GNU_SOURCE \
-               -DSANDSH_SYSCONFDIR='"$(SYSCONFDIR)"' -DSANDSH_VERSION='"$(VERSION)"'
+               -DSANDSH_SYSCONFDIR='"$(SYSCONFDIR)"' -DSANDSH_VERSION='"$(VERSION)"' \
+               -DSANDSH_TTY_GID=$(TTY_GID)
 # The core is -fPIC so the PAM module can link the same archive.
 SANDSH_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(HARDEN_CFLAGS) -fPIC
 SANDSH_LDFLAGS := -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed

@@ -170,7 +170,7 @@ struct wire_head {
 	uint32_t magic;
 	int32_t rc;
 	struct sandsh_err err;
-	uint32_t uid, gid, tty_gid, n_gids;
+	uint32_t uid, gid, n_gids;
 	uint32_t len[4]; /* name, home, gecos, group */
 };
 #define WIRE_MAGIC 0x73646e69u
@@ -222,7 +222,6 @@ int sandsh_ident_wire_encode(int rc, const struct sandsh_user *u, const struct s
 
 		h.uid = u->uid;
 		h.gid = u->gid;
-		h.tty_gid = u->tty_gid;
 		h.n_gids = (uint32_t)u->n_gids;
 		for (int i = 0; i < 4; i++) {
 			if (!str[i] || !u->gids || !u->group_names)
@@ -261,8 +260,6 @@ __attribute__((noreturn)) static void helper(int fd, uid_t uid, const char *name
 	size_t len;
 	int rc = lookup(uid, name, &u, &err);
 
-	if (rc == 0)
-		u.tty_gid = sandsh_ident_tty_gid();
 	if (sandsh_ident_wire_encode(rc, &u, &err, &buf, &len) < 0 ||
 	    sandsh_fs_write_all(fd, buf, len) < 0)
 		_exit(1);
@@ -309,7 +306,6 @@ static int decode(const char *buf, size_t len, struct sandsh_user *u, struct san
 		return -1;
 	u->uid = h.uid;
 	u->gid = h.gid;
-	u->tty_gid = h.tty_gid;
 	for (int i = 0; i < 4; i++)
 		if (!(*str[i] = take_str(&cur, end, h.len[i])))
 			return -1;
@@ -444,16 +440,6 @@ void sandsh_ident_free(struct sandsh_user *u)
 	free(u->gecos);
 	free(u->group);
 	memset(u, 0, sizeof(*u));
-}
-
-gid_t sandsh_ident_tty_gid(void)
-{
-	struct group gr, *res = NULL;
-	char buf[4096];
-
-	if (getgrnam_r("tty", &gr, buf, sizeof(buf), &res) == 0 && res)
-		return gr.gr_gid;
-	return (gid_t)-1;
 }
 
 int sandsh_ident_short_hostname(char *buf, size_t len)

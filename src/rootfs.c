@@ -19,6 +19,11 @@
 #include "sandsh/fs.h"
 #include "sandsh/sandbox.h"
 
+#ifndef SANDSH_TTY_GID
+#error "build with -DSANDSH_TTY_GID=N (the Makefile's TTY_GID)"
+#endif
+_Static_assert(SANDSH_TTY_GID > 0 && SANDSH_TTY_GID < 65534, "TTY_GID: a group id");
+
 #define STAGING "/run/sandsh" /* root-owned 0700, made by the outer process */
 
 static int openat2_path(int dirfd, const char *path, int flags, unsigned long long resolve)
@@ -401,10 +406,15 @@ static int dev_tree(const struct sandsh_launch *l, int root, struct sandsh_err *
 	};
 	static const char *const devopts[] = { "size=64k", "nr_inodes=64", "mode=0755", NULL };
 	static const char *const shmopts[] = { "size=64m", "nr_inodes=4096", "mode=1777", NULL };
-	char gidopt[32];
 	/* max=: all devpts instances share one pool; one session must not
-	 * drain it for everybody else. */
-	const char *ptsopts[5] = { "ptmxmode=0666", "mode=0620", "max=64", NULL, NULL };
+	 * drain it for everybody else. gid=: its terminals belong to the tty
+	 * group, as on the host. The gid is fixed when sandsh is built (make
+	 * TTY_GID=N, default 5), as systemd and the initramfs fix the one
+	 * they mount the host's devpts with (5 on Debian, Ubuntu, RHEL and
+	 * their kin): an NSS lookup of "tty" cost every session's start
+	 * about 0.1 ms for a number that does not change. */
+	char gidopt[32];
+	const char *const ptsopts[] = { "ptmxmode=0666", "mode=0620", "max=64", gidopt, NULL };
 	int mnt, tfd, dev;
 
 	tfd = open_target(root, "/dev", e);
@@ -446,10 +456,7 @@ static int dev_tree(const struct sandsh_launch *l, int root, struct sandsh_err *
 		sandsh_err_set(e, errno, "mkdir in /dev");
 		goto fail;
 	}
-	if (l->tty_gid != (gid_t)-1) {
-		snprintf(gidopt, sizeof(gidopt), "gid=%u", (unsigned)l->tty_gid);
-		ptsopts[3] = gidopt;
-	}
+	snprintf(gidopt, sizeof(gidopt), "gid=%d", SANDSH_TTY_GID);
 	if (mount_new_fs(root, "/dev/pts", "devpts", ptsopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
 			 e) < 0 ||
 	    mount_new_fs(root, "/dev/shm", "tmpfs", shmopts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,

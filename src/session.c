@@ -638,7 +638,6 @@ int sandsh_session_prepare(struct sandsh_session *s, struct sandsh_launch *l, in
 		     SANDSH_VIA_PAM; /* the caller (sshd, su, login) keeps logging from inside */
 	l->caller_umask = r->saved.umask;
 	memcpy(l->caller_rlimits, r->saved.rlimits, sizeof(l->caller_rlimits));
-	l->tty_gid = (gid_t)-1;
 	l->sync_fd = l->report_fd = -1;
 	*run_fd = -1;
 
@@ -649,7 +648,6 @@ int sandsh_session_prepare(struct sandsh_session *s, struct sandsh_launch *l, in
 			return -1;
 		if (sandsh_rootfs_user_db(&s->user, p, &l->passwd_text, &l->group_text) < 0)
 			return sandsh_err_set(e, errno, "generate /etc/passwd");
-		l->tty_gid = s->user.tty_gid; /* looked up with the user */
 	}
 	/* 2. The shell's inner command line and environment (a PAM service
 	 * starts its own). */

@@ -95,7 +95,7 @@ CPPCHECK        ?= cppcheck
 CPPCHECK_FLAGS := --enable=warning,portability,performance --inline-suppr \
                   --std=c11 --platform=unix64 --quiet \
                   -D__linux__ -D_GNU_SOURCE -D__x86_64__ -DSANDSH_SYSCONFDIR='"/etc"' \
-                  -DSANDSH_VERSION='"0"' -Iinclude -I$(BUILD)/gen \
+                  -DSANDSH_VERSION='"0"' -DSANDSH_TTY_GID=5 -Iinclude -I$(BUILD)/gen \
                   --suppress=missingIncludeSystem \
                   --template='{file}:{line}:{column}: {severity}: {message} [{id}]'
 
@@ -127,7 +127,8 @@ TIDY_CHECKS := -*,bugprone-*,cert-*,clang-analyzer-*,$\
 TIDY        ?= clang-tidy
 TIDY_ARGS    = --quiet --checks='$(TIDY_CHECKS)' --extra-arg=-std=gnu11 \
 		--extra-arg=-Iinclude --extra-arg=-I$(BUILD)/gen --extra-arg=-D_GNU_SOURCE \
-		--extra-arg=-DSANDSH_SYSCONFDIR='"$(SYSCONFDIR)"' --extra-arg=-DSANDSH_VERSION='"$(VERSION)"'
+		--extra-arg=-DSANDSH_SYSCONFDIR='"$(SYSCONFDIR)"' --extra-arg=-DSANDSH_VERSION='"$(VERSION)"' \
+		--extra-arg=-DSANDSH_TTY_GID=$(TTY_GID)
 ANALYZE_SRC := $(wildcard src/*.c) $(wildcard src/reaper/*.c) $(wildcard pam/*.c) $(wildcard tools/*.c)
 tool-version = $(shell $(1) --version 2>/dev/null | sed -n '$(2)' | head -n1)
 TIDY_VERSION     = $(call tool-version,$(TIDY),s/.*LLVM version \([0-9]*\).*/\1/p)

@@ -17,7 +17,6 @@ struct sandsh_user {
 	gid_t *gids;        /* all groups (getgrouplist), primary first */
 	char **group_names; /* parallel to gids; NULL entry when a gid has no name */
 	size_t n_gids;
-	gid_t tty_gid; /* the host's "tty" group, or (gid_t)-1 */
 };
 
 /* Looks up uid (or name) in passwd and the user's groups (NSS, so LDAP and
@@ -48,9 +47,6 @@ int sandsh_ident_wire_encode(int rc, const struct sandsh_user *u, const struct s
 			     char **out, size_t *out_len);
 int sandsh_ident_wire_decode(const char *buf, size_t len, struct sandsh_user *u,
 			     struct sandsh_err *e);
-
-/* The host's "tty" group (devpts gid=), or (gid_t)-1. */
-gid_t sandsh_ident_tty_gid(void);
 
 /* The host's short hostname (up to the first dot), for "%h". */
 int sandsh_ident_short_hostname(char *buf, size_t len);

@@ -27,7 +27,6 @@ struct sandsh_launch {
 	char **envp;           /* inner environment */
 	char *passwd_text;     /* generated /etc/passwd, or NULL */
 	char *group_text;      /* generated /etc/group, or NULL */
-	gid_t tty_gid;         /* host "tty" group for devpts, or (gid_t)-1 */
 	bool dev_log;          /* bind the host's /dev/log (PAM callers log) */
 	int sync_fd;           /* child: read end; EOF means the outer is gone */
 	int report_fd;         /* child: write end for a failure report */

@@ -24,8 +24,7 @@ static struct sandsh_user sample(void)
 				 .group = "sbuser1",
 				 .gids = gids,
 				 .group_names = names,
-				 .n_gids = 3,
-				 .tty_gid = 5 };
+				 .n_gids = 3 };
 	return u;
 }
 
@@ -48,7 +47,6 @@ static void t_round_trip(void **state)
 	assert_int_equal(sandsh_ident_wire_decode(buf, len, &out, &e), 0);
 	assert_int_equal(out.uid, 61001);
 	assert_int_equal(out.gid, 61001);
-	assert_int_equal(out.tty_gid, 5);
 	assert_string_equal(out.name, "sbuser1");
 	assert_string_equal(out.home, "/home/sbuser1");
 	assert_string_equal(out.gecos, "Student One");
