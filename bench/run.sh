@@ -14,6 +14,7 @@
 #
 # Environment (all optional):
 #   BENCH_RUNS=200      counted runs per tool (latency), after BENCH_WARMUP=10
+#   BENCH_CPU_RUNS=300  sequential runs per tool for the CPU time per session
 #   BENCH_N=200         concurrent sessions
 #   BENCH_TEARDOWN=200  teardown samples; BENCH_SEQ=1000 sequential sessions
 #   BENCH_PROBE_S=5     seconds of host probing per phase; BENCH_BOMB_S
@@ -84,6 +85,7 @@ fi
 build=$(cd "$1" && pwd) || exit 1
 OUT=${BENCH_OUT:-$build/bench}
 RUNS=${BENCH_RUNS:-200}
+CPU_RUNS=${BENCH_CPU_RUNS:-300}
 WARMUP=${BENCH_WARMUP:-10}
 N=${BENCH_N:-200}
 TD_RUNS=${BENCH_TEARDOWN:-200}
@@ -235,28 +237,68 @@ if command -v hyperfine >/dev/null && [ "${BENCH_HYPERFINE:-1}" = 1 ]; then
 		say "hyperfine failed (see $LOGS/hyperfine.txt)"
 fi
 
+# --- 1b. CPU time per session ------------------------------------------------------
+# What a session costs the machine, whichever process or CPU pays: every
+# CPU's busy time (/proc/stat: user, nice, system, irq, softirq; idle,
+# iowait and steal excluded) over CPU_RUNS sequential sessions of one tool,
+# divided by CPU_RUNS. Kernel threads' deferred work (cgroup and namespace
+# teardown, RCU) counts; so would any other load on the machine, hence
+# sequential runs of one tool at a time, back to back. /proc/stat ticks at
+# USER_HZ (100): 300 sessions of ~3 ms are ~90 ticks per tool.
+busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+say "1b. CPU time per session: $CPU_RUNS sequential sessions of each of $SANDSHES floor bwrap"
+CPU_ROWS=()
+cpu_json="\"cpu\": { \"command\": \"/bin/sh -c true\", \"runs\": $CPU_RUNS, \"user_hz\": $(getconf CLK_TCK), \"tools\": {"
+sep=
+declare -A CPU_US
+for tool in $SANDSHES floor bwrap; do
+	grep -P "^$tool\t" "$SPEC" >"$RAW/cpu-$tool.spec"
+	t0=$(busy_ticks)
+	"$LAT" 0 "$CPU_RUNS" "$RAW/cpu-$tool.spec" "$RAW/cpu-$tool.txt" "$LOGS" || h_die "cpu runs of $tool failed"
+	t1=$(busy_ticks)
+	CPU_US[$tool]=$(awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v n="$CPU_RUNS" 'BEGIN { printf "%d", d * 1e6 / hz / n }')
+	wall=$(awk '{ s += $3 } END { printf "%d", s / NR / 1000 }' "$RAW/cpu-$tool.txt")
+	cpu_json+="$sep \"$tool\": { \"cpu_us_per_session\": ${CPU_US[$tool]}, \"mean_wall_us\": $wall, \"busy_ticks\": $((t1 - t0)) }"
+	sep=,
+	CPU_ROWS+=("$tool ${CPU_US[$tool]} $wall")
+done
+cpu_json+=" } }"
+json_add "$cpu_json"
+
 # --- 2. concurrency ---------------------------------------------------------------
 say "2. concurrency: $N sessions at once, each 'echo; sleep 1'"
 CONC_ROWS=()
 conc_json="\"concurrency\": { \"n\": $N, \"command\": \"/bin/sh -c 'echo s; sleep 1'\", \"tools\": {"
 sep=
 declare -A ALLSTART
-for tool in $SANDSHES floor; do
-	if [ $tool = sandsh ]; then
+for tool in $SANDSHES floor bwrap; do
+	if [ "$tool" = bwrap ]; then
+		"$CONC" "$N" "$BUSER" 120 "$RAW/conc-$tool.txt" "$LOGS/conc-$tool.err" "$(command -v bwrap)" \
+			--unshare-uts --unshare-pid --unshare-ipc --hostname bench --ro-bind "$ROOTFS" / --proc /proc \
+			--dev /dev --tmpfs /tmp /bin/sh -c 'echo s; sleep 1'
+	elif [ "$tool" = sandsh ]; then
 		"$CONC" "$N" "$BUSER" 120 "$RAW/conc-$tool.txt" "$LOGS/conc-$tool.err" "$SANDSH" -c 'echo s; sleep 1'
-	elif [ $tool = sandsh-b ]; then
+	elif [ "$tool" = sandsh-b ]; then
 		"$CONC" "$N" "$BUSER" 120 "$RAW/conc-$tool.txt" "$LOGS/conc-$tool.err" "$SANDSH_B" -c 'echo s; sleep 1'
 	else
 		"$CONC" "$N" "$BUSER" 120 "$RAW/conc-$tool.txt" "$LOGS/conc-$tool.err" "$FLOOR" /bin/sh -c 'echo s; sleep 1'
 	fi
+	sleep 1
+done
+for tool in $SANDSHES floor bwrap; do
 	ok=$(awk '$4 == 0' "$RAW/conc-$tool.txt" | wc -l)
 	read -r _ p50 _ p99 allstart < <(stats "$RAW/conc-$tool.txt" 2)
 	read -r _ _ _ _ allexit < <(stats "$RAW/conc-$tool.txt" 3)
 	ALLSTART[$tool]=$allstart
-	CONC_ROWS+=("$(printf '%-8s %5s/%-5s %10s %10s %12s %12s' "$tool" "$ok" "$N" "$(ms "$p50")" "$(ms "$p99")" "$(ms "$allstart")" "$(ms "$allexit")")")
-	conc_json+="$sep \"$tool\": { \"succeeded\": $ok, \"start_p50_ns\": $p50, \"start_p99_ns\": $p99, \"all_started_ns\": $allstart, \"all_exited_ns\": $allexit }"
+done
+for tool in $SANDSHES floor bwrap; do
+	ok=$(awk '$4 == 0' "$RAW/conc-$tool.txt" | wc -l)
+	read -r _ p50 _ p99 allstart < <(stats "$RAW/conc-$tool.txt" 2)
+	read -r _ _ _ _ allexit < <(stats "$RAW/conc-$tool.txt" 3)
+	r=$(ratio "$allstart" "${ALLSTART[floor]}")
+	CONC_ROWS+=("$(printf '%-8s %5s/%-5s %10s %10s %12s %8s %12s' "$tool" "$ok" "$N" "$(ms "$p50")" "$(ms "$p99")" "$(ms "$allstart")" "$r" "$(ms "$allexit")")")
+	conc_json+="$sep \"$tool\": { \"succeeded\": $ok, \"start_p50_ns\": $p50, \"start_p99_ns\": $p99, \"all_started_ns\": $allstart, \"all_started_ratio_to_floor\": $r, \"all_exited_ns\": $allexit }"
 	sep=,
-	sleep 1
 done
 conc_ratio=$(ratio "${ALLSTART[sandsh]}" "${ALLSTART[floor]}")
 conc_json+=" }, \"all_started_ratio_to_floor\": $conc_ratio }"
@@ -471,8 +513,16 @@ printf '%-15s %9s %9s %9s %8s %8s %6s\n' tool median p90 p99 "/sandsh" "/floor" 
 printf '%s\n' "${LAT_ROWS[@]}"
 echo "(bwrap: $(jq -r .bwrap_mode "$JSON" 2>/dev/null || echo 'see results.json'); firejail: --chroot (enabled in this run's firejail.config), --noprofile)"
 echo
+echo "== 1b. CPU time per session, all CPUs (/proc/stat), $CPU_RUNS sequential runs of /bin/sh -c true (ms) =="
+printf '%-15s %9s %9s %8s %9s\n' tool cpu "/floor" "/bwrap" "mean-wall"
+for row in "${CPU_ROWS[@]}"; do
+	read -r tool us wall <<<"$row"
+	printf '%-15s %9s %9s %8s %9s\n' "$tool" "$(ms $((us * 1000)))" "$(ratio "$us" "${CPU_US[floor]}")" \
+		"$(ratio "$us" "${CPU_US[bwrap]}")" "$(ms $((wall * 1000)))"
+done
+echo
 echo "== 2. $N concurrent sessions, 'echo s; sleep 1' (ms from release) =="
-printf '%-8s %11s %10s %10s %12s %12s\n' tool ok start-p50 start-p99 all-started all-exited
+printf '%-8s %11s %10s %10s %12s %8s %12s\n' tool ok start-p50 start-p99 all-started "/floor" all-exited
 printf '%s\n' "${CONC_ROWS[@]}"
 echo
 echo "== 3. PSS of the launcher's own processes, idle session (KiB) =="
