@@ -302,7 +302,7 @@ unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
 integration: all $(TEST_TOOLS) | deps-check
-	tests/integration/run.sh $(BUILD)
+	TTY_GID=$(TTY_GID) tests/integration/run.sh $(BUILD)
 
 # The pure parts once more under AddressSanitizer and UBSan (a separate,
 # non-setuid build: sanitizers and setuid do not mix).

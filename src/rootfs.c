@@ -408,11 +408,11 @@ static int dev_tree(const struct sandsh_launch *l, int root, struct sandsh_err *
 	static const char *const shmopts[] = { "size=64m", "nr_inodes=4096", "mode=1777", NULL };
 	/* max=: all devpts instances share one pool; one session must not
 	 * drain it for everybody else. gid=: its terminals belong to the tty
-	 * group, as on the host. The gid is fixed when sandsh is built (make
-	 * TTY_GID=N, default 5), as systemd and the initramfs fix the one
-	 * they mount the host's devpts with (5 on Debian, Ubuntu, RHEL and
-	 * their kin): an NSS lookup of "tty" cost every session's start
-	 * about 0.1 ms for a number that does not change. */
+	 * group, whose gid is fixed when sandsh is built (make TTY_GID=N;
+	 * default 5, as on Debian, Ubuntu, RHEL and their kin), as systemd
+	 * and the initramfs fix the one they mount the host's devpts with.
+	 * An NSS lookup of "tty" cost every session's start about 0.1 ms
+	 * for a number that does not change. */
 	char gidopt[32];
 	const char *const ptsopts[] = { "ptmxmode=0666", "mode=0620", "max=64", gidopt, NULL };
 	int mnt, tfd, dev;

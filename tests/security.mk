@@ -95,7 +95,7 @@ CPPCHECK        ?= cppcheck
 CPPCHECK_FLAGS := --enable=warning,portability,performance --inline-suppr \
                   --std=c11 --platform=unix64 --quiet \
                   -D__linux__ -D_GNU_SOURCE -D__x86_64__ -DSANDSH_SYSCONFDIR='"/etc"' \
-                  -DSANDSH_VERSION='"0"' -DSANDSH_TTY_GID=5 -Iinclude -I$(BUILD)/gen \
+                  -DSANDSH_VERSION='"0"' -DSANDSH_TTY_GID=$(TTY_GID) -Iinclude -I$(BUILD)/gen \
                   --suppress=missingIncludeSystem \
                   --template='{file}:{line}:{column}: {severity}: {message} [{id}]'
 
