@@ -240,27 +240,50 @@ fi
 # --- 1b. CPU time per session ------------------------------------------------------
 # What a session costs the machine, whichever process or CPU pays: every
 # CPU's busy time (/proc/stat: user, nice, system, irq, softirq; idle,
-# iowait and steal excluded) over CPU_RUNS sequential sessions of one tool,
-# divided by CPU_RUNS. Kernel threads' deferred work (cgroup and namespace
-# teardown, RCU) counts; so would any other load on the machine, hence
-# sequential runs of one tool at a time, back to back. /proc/stat ticks at
-# USER_HZ (100): 300 sessions of ~3 ms are ~90 ticks per tool.
+# iowait and steal excluded) over back-to-back sessions of one tool,
+# divided by their number. Kernel threads' deferred work (cgroup and
+# namespace teardown, RCU) counts; so would any other load on the machine.
+# Three rounds, each a batch of CPU_RUNS/3 sessions per tool in a rotating
+# order, half a second apart so one batch's deferred work does not land in
+# the next. /proc/stat ticks at USER_HZ (100): 300 sessions of ~3 ms are
+# ~90 ticks per tool.
 busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
-say "1b. CPU time per session: $CPU_RUNS sequential sessions of each of $SANDSHES floor bwrap"
+CPU_ROUNDS=3
+[ "$CPU_RUNS" -ge $CPU_ROUNDS ] || h_die "BENCH_CPU_RUNS must be at least $CPU_ROUNDS"
+read -r -a CPU_TOOLS <<<"$SANDSHES floor bwrap"
+say "1b. CPU time per session: $CPU_ROUNDS rounds of $((CPU_RUNS / CPU_ROUNDS)) back-to-back sessions of each of ${CPU_TOOLS[*]}"
+declare -A CPU_TICKS CPU_US
+for tool in "${CPU_TOOLS[@]}"; do
+	awk -F'\t' -v t="$tool" '$1 == t' "$SPEC" >"$RAW/cpu-$tool.spec"
+	[ -s "$RAW/cpu-$tool.spec" ] || h_die "no latency spec line for $tool"
+	CPU_TICKS[$tool]=0
+	: >"$RAW/cpu-$tool.txt"
+done
+for ((round = 0; round < CPU_ROUNDS; round++)); do
+	for ((k = 0; k < ${#CPU_TOOLS[@]}; k++)); do
+		tool=${CPU_TOOLS[$(((k + round) % ${#CPU_TOOLS[@]}))]}
+		sleep 0.5
+		t0=$(busy_ticks)
+		"$LAT" 0 $((CPU_RUNS / CPU_ROUNDS)) "$RAW/cpu-$tool.spec" "$RAW/cpu-round.txt" "$LOGS" ||
+			h_die "cpu runs of $tool failed"
+		t1=$(busy_ticks)
+		CPU_TICKS[$tool]=$((CPU_TICKS[$tool] + t1 - t0))
+		cat "$RAW/cpu-round.txt" >>"$RAW/cpu-$tool.txt"
+	done
+done
+rm -f "$RAW/cpu-round.txt"
 CPU_ROWS=()
-cpu_json="\"cpu\": { \"command\": \"/bin/sh -c true\", \"runs\": $CPU_RUNS, \"user_hz\": $(getconf CLK_TCK), \"tools\": {"
+cpu_json="\"cpu\": { \"command\": \"/bin/sh -c true\", \"rounds\": $CPU_ROUNDS, \"user_hz\": $(getconf CLK_TCK), \"tools\": {"
 sep=
-declare -A CPU_US
-for tool in $SANDSHES floor bwrap; do
-	grep -P "^$tool\t" "$SPEC" >"$RAW/cpu-$tool.spec"
-	t0=$(busy_ticks)
-	"$LAT" 0 "$CPU_RUNS" "$RAW/cpu-$tool.spec" "$RAW/cpu-$tool.txt" "$LOGS" || h_die "cpu runs of $tool failed"
-	t1=$(busy_ticks)
-	CPU_US[$tool]=$(awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v n="$CPU_RUNS" 'BEGIN { printf "%d", d * 1e6 / hz / n }')
+for tool in "${CPU_TOOLS[@]}"; do
+	n=$(wc -l <"$RAW/cpu-$tool.txt")
+	[ "$n" -gt 0 ] || h_die "no cpu samples of $tool"
+	fails=$(awk '$4 != 0' "$RAW/cpu-$tool.txt" | wc -l)
+	CPU_US[$tool]=$(awk -v d="${CPU_TICKS[$tool]}" -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN { printf "%d", d * 1e6 / hz / n }')
 	wall=$(awk '{ s += $3 } END { printf "%d", s / NR / 1000 }' "$RAW/cpu-$tool.txt")
-	cpu_json+="$sep \"$tool\": { \"cpu_us_per_session\": ${CPU_US[$tool]}, \"mean_wall_us\": $wall, \"busy_ticks\": $((t1 - t0)) }"
+	cpu_json+="$sep \"$tool\": { \"sessions\": $n, \"nonzero_exits\": $fails, \"cpu_us_per_session\": ${CPU_US[$tool]}, \"mean_wall_us\": $wall, \"busy_ticks\": ${CPU_TICKS[$tool]} }"
 	sep=,
-	CPU_ROWS+=("$tool ${CPU_US[$tool]} $wall")
+	CPU_ROWS+=("$tool ${CPU_US[$tool]} $wall $fails")
 done
 cpu_json+=" } }"
 json_add "$cpu_json"
@@ -286,10 +309,7 @@ for tool in $SANDSHES floor bwrap; do
 	sleep 1
 done
 for tool in $SANDSHES floor bwrap; do
-	ok=$(awk '$4 == 0' "$RAW/conc-$tool.txt" | wc -l)
-	read -r _ p50 _ p99 allstart < <(stats "$RAW/conc-$tool.txt" 2)
-	read -r _ _ _ _ allexit < <(stats "$RAW/conc-$tool.txt" 3)
-	ALLSTART[$tool]=$allstart
+	read -r _ _ _ _ "ALLSTART[$tool]" < <(stats "$RAW/conc-$tool.txt" 2)
 done
 for tool in $SANDSHES floor bwrap; do
 	ok=$(awk '$4 == 0' "$RAW/conc-$tool.txt" | wc -l)
@@ -513,12 +533,12 @@ printf '%-15s %9s %9s %9s %8s %8s %6s\n' tool median p90 p99 "/sandsh" "/floor" 
 printf '%s\n' "${LAT_ROWS[@]}"
 echo "(bwrap: $(jq -r .bwrap_mode "$JSON" 2>/dev/null || echo 'see results.json'); firejail: --chroot (enabled in this run's firejail.config), --noprofile)"
 echo
-echo "== 1b. CPU time per session, all CPUs (/proc/stat), $CPU_RUNS sequential runs of /bin/sh -c true (ms) =="
-printf '%-15s %9s %9s %8s %9s\n' tool cpu "/floor" "/bwrap" "mean-wall"
+echo "== 1b. CPU time per session, all CPUs (/proc/stat), back-to-back runs of /bin/sh -c true (ms) =="
+printf '%-15s %9s %9s %8s %9s %6s\n' tool cpu "/floor" "/bwrap" "mean-wall" fails
 for row in "${CPU_ROWS[@]}"; do
-	read -r tool us wall <<<"$row"
-	printf '%-15s %9s %9s %8s %9s\n' "$tool" "$(ms $((us * 1000)))" "$(ratio "$us" "${CPU_US[floor]}")" \
-		"$(ratio "$us" "${CPU_US[bwrap]}")" "$(ms $((wall * 1000)))"
+	read -r tool us wall fails <<<"$row"
+	printf '%-15s %9s %9s %8s %9s %6s\n' "$tool" "$(ms $((us * 1000)))" "$(ratio "$us" "${CPU_US[floor]}")" \
+		"$(ratio "$us" "${CPU_US[bwrap]}")" "$(ms $((wall * 1000)))" "$fails"
 done
 echo
 echo "== 2. $N concurrent sessions, 'echo s; sleep 1' (ms from release) =="
