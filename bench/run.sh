@@ -14,7 +14,7 @@
 #
 # Environment (all optional):
 #   BENCH_RUNS=200      counted runs per tool (latency), after BENCH_WARMUP=10
-#   BENCH_CPU_RUNS=300  sequential runs per tool for the CPU time per session
+#   BENCH_CPU_RUNS=300  back-to-back sessions per tool (in three rounds) for 1b, CPU time
 #   BENCH_N=200         concurrent sessions
 #   BENCH_TEARDOWN=200  teardown samples; BENCH_SEQ=1000 sequential sessions
 #   BENCH_PROBE_S=5     seconds of host probing per phase; BENCH_BOMB_S
