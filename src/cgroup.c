@@ -68,17 +68,7 @@ static const char *rel_or_dot(const char *rel)
 
 int sandsh_cgroup_read_at(int dirfd, const char *rel, char *buf, size_t len)
 {
-	int fd = openat(dirfd, rel_or_dot(rel), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
+	return sandsh_fs_read_small(dirfd, rel_or_dot(rel), buf, len);
 }
 
 static int write_at(int dirfd, const char *mnt, const char *rel, const char *value,

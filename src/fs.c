@@ -211,6 +211,21 @@ fail:
 	return -1;
 }
 
+int sandsh_fs_read_small(int dirfd, const char *path, char *buf, size_t len)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
 int sandsh_fs_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -176,15 +176,10 @@ static void become_reaper(int sfd, pid_t child)
 	 * ("debug") would make it the user's to trace until the reaper's
 	 * first system call. Then PID 1 stays as it is. (The sandbox's own
 	 * /proc: the user cannot mount over it.) */
-	fd = open("/proc/sys/fs/suid_dumpable", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (sandsh_fs_read_small(AT_FDCWD, "/proc/sys/fs/suid_dumpable", dumpable,
+				 sizeof(dumpable)) < 0 ||
+	    (dumpable[0] != '0' && dumpable[0] != '2') || dumpable[1] != '\n')
 		return;
-	if (read(fd, dumpable, sizeof(dumpable) - 1) < 1 ||
-	    (dumpable[0] != '0' && dumpable[0] != '2') || dumpable[1] != '\n') {
-		close(fd);
-		return;
-	}
-	close(fd);
 	fd = memfd_create("sandsh-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
 	if (fd < 0 && errno == EINVAL) /* before Linux 6.3 */
 		fd = memfd_create("sandsh-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);

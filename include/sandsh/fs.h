@@ -21,6 +21,11 @@ int sandsh_fs_read_trusted(const char *path, size_t max, char **buf, size_t *len
 /* Writes all of buf to fd, retrying short writes and EINTR. 0 or -1/errno. */
 int sandsh_fs_write_all(int fd, const void *buf, size_t len);
 
+/* One read of a small file (a sysctl, a cgroup attribute) at path relative
+ * to dirfd, the last component not followed: at most len - 1 bytes,
+ * NUL-terminated. 0 or -1/errno. */
+int sandsh_fs_read_small(int dirfd, const char *path, char *buf, size_t len);
+
 /* Runtime state (SECURITY 8): root-owned 0700, made if missing, verified.
  * Also the staging point PID 1 mounts its private tmpfs on. Returns an
  * O_PATH fd of it or -1. */
